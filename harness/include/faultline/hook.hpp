@@ -1,0 +1,104 @@
+#pragma once
+/// The await-point hook: the one header a runtime under test includes to be fuzzed by faultline.
+/// It is free of Asio and of the rest of faultline; with no sink installed a call is one
+/// thread-local load and a predictable branch.
+#include <csignal>
+#include <cstdint>
+#include <source_location>
+#include <stdexcept>
+#include <string>
+
+namespace faultline {
+
+/// What a fault does at an await point (DESIGN.md "Faults").
+enum class FaultKind : std::uint8_t { none, cancel, throw_error, exit, signal };
+
+/// When a fault hits: `at` while the task is suspended before the operation completes,
+/// `after` on resumption once the operation completed and its effect stayed.
+enum class FaultTiming : std::uint8_t { at, after };
+
+/// The hook's answer for one await point: usually "nothing".
+struct FaultAction {
+  FaultKind kind = FaultKind::none;    ///< what to inject
+  FaultTiming timing = FaultTiming::at;  ///< when, relative to the awaited operation
+  int arg = 0;                         ///< exit code for `exit`, signal number for `signal`
+  explicit operator bool() const noexcept { return kind != FaultKind::none; }
+};
+
+/// The error an injected `throw` raises at the await point.
+class InjectedError : public std::runtime_error {
+ public:
+  explicit InjectedError(const std::string& where)
+      : std::runtime_error("faultline::InjectedError at " + where) {}
+};
+
+/// Receives every await point of the runtime on this thread: the harness's injector or a tracer.
+class AwaitSink {
+ public:
+  /// Called once per await point, before the awaited operation starts. Must not throw.
+  virtual FaultAction on_await(const std::source_location& site, std::uint64_t task_id,
+                               const char* task_name) noexcept = 0;
+
+ protected:
+  ~AwaitSink() = default;
+};
+
+namespace detail {
+inline thread_local AwaitSink* current_sink = nullptr;
+}  // namespace detail
+
+/// The per-await hook. Call it once per `co_await`, before the operation starts.
+inline FaultAction at_await_point(const std::source_location& site, std::uint64_t task_id,
+                                  const char* task_name) noexcept {
+  AwaitSink* sink = detail::current_sink;
+  if (sink == nullptr) [[likely]] return {};
+  return sink->on_await(site, task_id, task_name);
+}
+
+/// Installs `sink` for the calling thread for this object's lifetime.
+class ScopedSink {
+ public:
+  explicit ScopedSink(AwaitSink* sink) noexcept : previous_(detail::current_sink) {
+    detail::current_sink = sink;
+  }
+  ~ScopedSink() { detail::current_sink = previous_; }
+  ScopedSink(const ScopedSink&) = delete;
+  ScopedSink& operator=(const ScopedSink&) = delete;
+
+ private:
+  AwaitSink* previous_;
+};
+
+/// The process-level seam (DESIGN.md "Execution modes"): how a runtime ends its process by a
+/// signal after graceful shutdown. The default re-raises with default disposition; the
+/// harness's persistent mode installs one that records the signal and returns.
+using TerminateBySignal = void (*)(int signo);
+
+inline void terminate_by_default_signal(int signo) {
+  std::signal(signo, SIG_DFL);
+  std::raise(signo);
+}
+
+namespace detail {
+inline thread_local TerminateBySignal terminate_by_signal = &terminate_by_default_signal;
+}  // namespace detail
+
+/// Ends the process killed by `signo`, or records it when the harness owns the seam.
+inline void terminate_by_signal(int signo) { detail::terminate_by_signal(signo); }
+
+/// Installs a different seam for the calling thread for this object's lifetime.
+class ScopedTerminateBySignal {
+ public:
+  explicit ScopedTerminateBySignal(TerminateBySignal fn) noexcept
+      : previous_(detail::terminate_by_signal) {
+    detail::terminate_by_signal = fn;
+  }
+  ~ScopedTerminateBySignal() { detail::terminate_by_signal = previous_; }
+  ScopedTerminateBySignal(const ScopedTerminateBySignal&) = delete;
+  ScopedTerminateBySignal& operator=(const ScopedTerminateBySignal&) = delete;
+
+ private:
+  TerminateBySignal previous_;
+};
+
+}  // namespace faultline

@@ -1,0 +1,128 @@
+#pragma once
+/// The wrapper every `co_await` in an rt::Task goes through: it calls faultline's hook with the
+/// await site and applies the fault it returns, at or after the awaited operation.
+#include <coroutine>
+#include <csignal>
+#include <source_location>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <faultline/hook.hpp>
+#include <rt/detail/task_state.hpp>
+#include <rt/errors.hpp>
+
+namespace rt::detail {
+
+std::string describe_site(const std::source_location& site);
+
+template <class Inner>
+class Hooked {
+ public:
+  Hooked(Inner&& inner, TaskState* task, const std::source_location& site)
+      : inner_(std::move(inner)), task_(task), site_(site) {}
+
+  bool await_ready() {
+    if (task_ == nullptr) return inner_.await_ready();
+    fault_ = faultline::at_await_point(site_, task_->id, task_->name.c_str());
+    if (task_->cancel_pending) return skip_op();
+    if (fault_ && fault_.timing == faultline::FaultTiming::at) {
+      switch (fault_.kind) {
+        case faultline::FaultKind::throw_error:
+        case faultline::FaultKind::exit:
+          return skip_op();
+        default:
+          break;
+      }
+    }
+    if (!inner_.await_ready()) return false;
+    // The operation is ready: an `at` fault arrives before its result is taken.
+    if (fault_ && fault_.timing == faultline::FaultTiming::at) {
+      if (fault_.kind == faultline::FaultKind::cancel) {
+        task_->cancel();
+        return skip_op();
+      }
+      if (fault_.kind == faultline::FaultKind::signal) std::raise(fault_.arg);
+    }
+    return true;
+  }
+
+  template <class Promise>
+  auto await_suspend(std::coroutine_handle<Promise> h) {
+    if (task_ != nullptr) {
+      task_->resume_at = h;
+      task_->waiting_site = site_;
+      task_->waiting = true;
+    }
+    using R = decltype(inner_.await_suspend(h));
+    if constexpr (std::is_void_v<R>) {
+      inner_.await_suspend(h);
+      fault_while_suspended();
+    } else if constexpr (std::is_same_v<R, bool>) {
+      if (!inner_.await_suspend(h)) return false;
+      fault_while_suspended();
+      return true;
+    } else {
+      std::coroutine_handle<> next = inner_.await_suspend(h);
+      fault_while_suspended();
+      return next;
+    }
+  }
+
+  decltype(auto) await_resume() {
+    if (task_ != nullptr) {
+      task_->on_cancel = {};
+      task_->waiting = false;
+      if (skip_) {
+        if (task_->cancel_pending) deliver_cancel();
+        throw_fault();
+      }
+      if (task_->cancel_pending) deliver_cancel();
+      if (fault_ && fault_.timing == faultline::FaultTiming::after) {
+        if (fault_.kind == faultline::FaultKind::signal) {
+          std::raise(fault_.arg);
+        } else {
+          // The operation completed and its effect stays (the item was dequeued, the bytes
+          // were sent); only its result is lost to the fault.
+          try {
+            (void)inner_.await_resume();
+          } catch (...) {
+          }
+          if (fault_.kind == faultline::FaultKind::cancel) {
+            task_->cancel();
+            deliver_cancel();
+          }
+          throw_fault();
+        }
+      }
+    }
+    return inner_.await_resume();
+  }
+
+ private:
+  bool skip_op() noexcept {
+    skip_ = true;
+    return true;
+  }
+  void fault_while_suspended() {
+    if (!fault_ || fault_.timing != faultline::FaultTiming::at) return;
+    if (fault_.kind == faultline::FaultKind::cancel) task_->cancel();
+    if (fault_.kind == faultline::FaultKind::signal) std::raise(fault_.arg);
+  }
+  [[noreturn]] void deliver_cancel() {
+    task_->cancel_pending = false;
+    throw Cancelled{};
+  }
+  void throw_fault() {
+    if (fault_.kind == faultline::FaultKind::throw_error) throw InjectedError(describe_site(site_));
+    if (fault_.kind == faultline::FaultKind::exit) throw ExitRequest{fault_.arg};
+  }
+
+  Inner inner_;
+  TaskState* task_;
+  std::source_location site_;
+  faultline::FaultAction fault_{};
+  bool skip_ = false;
+};
+
+}  // namespace rt::detail

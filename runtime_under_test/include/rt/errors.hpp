@@ -1,0 +1,47 @@
+#pragma once
+/// rt's control-flow exceptions. Cancelled, ExitRequest and Interrupt deliberately do not derive
+/// from std::exception (seed 001): `catch (const std::exception&)` cannot swallow them.
+#include <faultline/hook.hpp>
+#include <stdexcept>
+
+namespace rt {
+
+/// Thrown at an await point of a task that was cancelled (asyncio.CancelledError).
+struct Cancelled {};
+
+/// Asks the runtime to shut down gracefully and exit with `code` (sys.exit / SystemExit).
+struct ExitRequest {
+  int code = 0;
+};
+
+/// An interrupt by signal `signo` raised in task code (KeyboardInterrupt): the runtime shuts
+/// down as if the signal had arrived.
+struct Interrupt {
+  int signo = 0;
+};
+
+/// `wait_for` ran out of time; the inner work was cancelled and awaited.
+class Timeout : public std::runtime_error {
+ public:
+  Timeout() : std::runtime_error("rt::Timeout: the operation did not finish in time") {}
+};
+
+/// The runtime is closed, or closed before a submitted coroutine could finish.
+class RuntimeClosed : public std::runtime_error {
+ public:
+  RuntimeClosed() : std::runtime_error("rt::RuntimeClosed: the runtime is shut down") {}
+};
+
+/// A handle's result was read before the task finished (asyncio.InvalidStateError).
+class InvalidState : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+/// The error faultline injects at an await point (a std::runtime_error).
+using faultline::InjectedError;
+
+/// Raises ExitRequest{code} from task code, like sys.exit(code).
+[[noreturn]] inline void exit(int code) { throw ExitRequest{code}; }
+
+}  // namespace rt
