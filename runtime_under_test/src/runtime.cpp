@@ -276,6 +276,15 @@ void Runtime::run_ready() {
     ready_.pop_front();
     t->scheduled = false;
     if (t->done) continue;
+    if (!t->started) {
+      t->started = true;
+      if (t->cancel_pending) {
+        // asyncio: a task cancelled before its first step ends cancelled without running.
+        t->cancel_pending = false;
+        t->finish(detail::ErrorKind::cancelled, std::make_exception_ptr(Cancelled{}));
+        continue;
+      }
+    }
     current_ = t;
     t->resume_at.resume();
     current_ = nullptr;

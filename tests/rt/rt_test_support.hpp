@@ -53,3 +53,31 @@ inline int run_in_child(const std::function<int()>& body) {
 }
 
 }  // namespace rt_test
+
+#include <faultline/hook.hpp>
+
+namespace rt_test {
+
+/// Records every await point and fires one fault at ordinal `at_ordinal` (1-based).
+class OneFaultSink : public faultline::AwaitSink {
+ public:
+  OneFaultSink(std::uint64_t at_ordinal, faultline::FaultAction action) : at_(at_ordinal), action_(action) {}
+  OneFaultSink() = default;
+  faultline::FaultAction on_await(const std::source_location& site, std::uint64_t task_id, const char* name) noexcept override {
+    ++ordinal;
+    trace.push_back(std::string(name) + "#" + std::to_string(task_id) + "@" + std::to_string(site.line()));
+    return ordinal == at_ ? action_ : faultline::FaultAction{};
+  }
+  std::uint64_t ordinal = 0;
+  std::vector<std::string> trace;
+
+ private:
+  std::uint64_t at_ = 0;
+  faultline::FaultAction action_{};
+};
+
+inline faultline::FaultAction fault(faultline::FaultKind k, faultline::FaultTiming t = faultline::FaultTiming::at, int arg = 0) {
+  return {k, t, arg};
+}
+
+}  // namespace rt_test

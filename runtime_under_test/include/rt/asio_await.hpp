@@ -35,14 +35,12 @@ class AsioAwaiter {
     Runtime& rt = *Runtime::current();
     TaskState& self = *rt.current_task();
     std::uint64_t generation = self.wait_generation;
-    self.add_ref();
     ++rt.io().io_ops;
     std::move(op_)(boost::asio::bind_cancellation_slot(
-        shared_->signal.slot(), [s = shared_, self = &self, generation, rt = &rt](E e, Args... args) {
+        shared_->signal.slot(), [s = shared_, self = share_task(self), generation, rt = &rt](E e, Args... args) {
           s->result.emplace(std::move(e), std::move(args)...);
           --rt->io().io_ops;
           rt->wake(*self, generation);
-          self->release();
         }));
     self.on_cancel = {&emit, shared_.get()};
   }

@@ -21,8 +21,11 @@ class TaskStateOf final : public TaskState {
   }
   void destroy_frame() noexcept override { task_.reset(); }
   std::coroutine_handle<> root() const noexcept override { return task_.handle(); }
+  /// The result; the task's own error (which may differ from the coroutine's, e.g. a task
+  /// cancelled before its first step) is authoritative.
   T take() {
     error_retrieved = true;
+    if (error) std::rethrow_exception(error);
     return task_.handle().promise().take();
   }
 
@@ -128,6 +131,13 @@ template <class T>
 const Handle<T>& protect(const Handle<T>& h) {
   h.state().runtime.protect(h.state());
   return h;
+}
+
+/// Protects the calling task itself (seed 002: protect main, or cancelling it at shutdown
+/// cancels everything it gathers).
+inline void protect_current_task() {
+  Runtime* rt = Runtime::current();
+  if (rt != nullptr && rt->current_task() != nullptr) rt->protect(*rt->current_task());
 }
 
 /// asyncio.shield: awaiting yields `h`'s result; cancelling the awaiter does not cancel `h`.

@@ -32,9 +32,8 @@ class ThreadAwaiter {
     Runtime::Io& io = rt.io();
     TaskState& self = *rt.current_task();
     std::uint64_t generation = self.wait_generation;
-    self.add_ref();  // released by the completion, on the loop thread
     ++io.thread_work;
-    io.threads.emplace_back([fn = std::move(fn_), result = result_, gate = io.gate, self = &self, generation, rt = &rt] {
+    io.threads.emplace_back([fn = std::move(fn_), result = result_, gate = io.gate, self = share_task(self), generation, rt = &rt] {
       try {
         if constexpr (std::is_void_v<R>) {
           fn();
@@ -48,7 +47,6 @@ class ThreadAwaiter {
       gate->post([self, generation, rt] {
         --rt->io().thread_work;
         rt->wake(*self, generation);
-        self->release();
       }, "to_thread completion");
     });
     // asyncio: cancelling the awaiting task does not stop the thread; shutdown waits for it.

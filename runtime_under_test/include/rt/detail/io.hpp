@@ -16,6 +16,16 @@
 
 namespace rt::detail {
 
+/// A task reference that a completion handler owns: released when the handler is destroyed,
+/// whether it ran or was dropped (by a closed gate or a destroyed io_context).
+// NOTE: when dropped on a foreign thread, the loop thread is blocked joining that thread, so
+// the non-atomic count is never touched concurrently.
+using SharedTaskRef = std::shared_ptr<TaskState>;
+inline SharedTaskRef share_task(TaskState& t) {
+  t.add_ref();
+  return SharedTaskRef(&t, [](TaskState* p) { p->release(); });
+}
+
 /// Foreign threads enter the loop only through here. Once closed, a post is reported as
 /// "posted after close" and dropped, instead of touching a dead loop.
 class LoopGate {

@@ -61,6 +61,7 @@ class TaskState {
   std::coroutine_handle<> resume_at;
   std::uint64_t wait_generation = 0;  ///< bumped at each wake-up; stale wake-ups are ignored
   bool scheduled = false;
+  bool started = false;
   std::source_location waiting_site{};
   bool waiting = false;
   CancelHook on_cancel;
