@@ -1,0 +1,116 @@
+#include <faultline/oracle.hpp>
+
+#include <csignal>
+#include <cstring>
+
+namespace faultline {
+
+const std::vector<std::string>& all_oracles() {
+  static const std::vector<std::string> ids = {oracle_id::exit_code,      oracle_id::protected_work,
+                                               oracle_id::hung_future,    oracle_id::leaked_task,
+                                               oracle_id::swallowed_cancel, oracle_id::crash};
+  return ids;
+}
+
+bool Verdict::violates(const std::string& oracle) const {
+  for (const auto& v : violations)
+    if (v.oracle == oracle) return true;
+  return false;
+}
+
+std::string to_string(const ProcessEnd& end) {
+  switch (end.kind) {
+    case ProcessEnd::Kind::exited: return "exit " + std::to_string(end.value);
+    case ProcessEnd::Kind::signaled: return "killed by SIG" + signal_name(end.value) + " (" + strsignal(end.value) + ")";
+    case ProcessEnd::Kind::timed_out: return "hung (killed by the watchdog after " + std::to_string(end.value) + " ms)";
+    case ProcessEnd::Kind::lost: return "lost (the worker died without an exit status)";
+  }
+  return "?";
+}
+
+namespace {
+
+bool is_crash_signal(int s) {
+  return s == SIGSEGV || s == SIGABRT || s == SIGBUS || s == SIGILL || s == SIGFPE || s == SIGSYS || s == SIGTRAP ||
+         s == SIGKILL || s == SIGXCPU || s == SIGXFSZ;
+}
+
+const char* crash_marker(const std::string& output) {
+  for (const char* m : {"AddressSanitizer", "UndefinedBehaviorSanitizer", "ThreadSanitizer", "LeakSanitizer",
+                        "runtime error:", "terminate called"})
+    if (output.find(m) != std::string::npos) return m;
+  return nullptr;
+}
+
+}  // namespace
+
+Verdict judge(const Scenario& scenario, const RunRecord& rec, const RunOutcome& outcome) {
+  Verdict v;
+  v.expected = expected_outcome(scenario.spec, fired_faults(rec));
+  v.actual = to_string(outcome.end);
+  auto add = [&](const char* id, std::string why) { v.violations.push_back({id, std::move(why)}); };
+  std::string events = problems(rec);
+
+  bool crashed = false;
+  if (outcome.end.kind == ProcessEnd::Kind::lost) {
+    crashed = true;
+    add(oracle_id::crash, "the run's process died without an exit status");
+  } else if (outcome.end.kind == ProcessEnd::Kind::signaled && is_crash_signal(outcome.end.value)) {
+    crashed = true;
+    add(oracle_id::crash, "the process was " + v.actual);
+  } else if (const char* m = crash_marker(outcome.output_tail)) {
+    crashed = true;
+    add(oracle_id::crash, std::string("the run's output reports '") + m + "'");
+  }
+
+  bool hung = false;
+  if (outcome.end.kind == ProcessEnd::Kind::timed_out) {
+    hung = true;
+    add(oracle_id::hung_future, "the run did not end within its budget: " + v.actual);
+  } else if (rec.deadlocks.load() > 0) {
+    hung = true;
+    add(oracle_id::hung_future, "the runtime deadlocked: " + events.substr(0, events.find('\n')));
+  } else if (rec.futures_created.load() != rec.futures_resolved.load()) {
+    hung = true;
+    add(oracle_id::hung_future, std::to_string(rec.futures_created.load() - rec.futures_resolved.load()) +
+                                    " future(s) created by submit() never resolved");
+  }
+
+  std::uint32_t leaked = rec.destroyed_pending.load() - std::min(rec.destroyed_pending.load(), rec.protected_cut.load());
+  if (leaked > 0) add(oracle_id::leaked_task, std::to_string(leaked) + " task(s) destroyed while pending");
+  if (rec.posted_after_close.load() > 0)
+    add(oracle_id::leaked_task, std::to_string(rec.posted_after_close.load()) + " completion(s) posted to a closed loop");
+
+  if (rec.swallowed.load() > 0)
+    add(oracle_id::swallowed_cancel, std::to_string(rec.swallowed.load()) + " cancelled task(s) finished normally without uncancel");
+
+  if (!v.expected.lost_work_excused) {
+    std::string lost;
+    std::uint32_t units = rec.unit_count.load();
+    for (std::uint32_t i = 0; i < units && i < kMaxUnits; ++i) {
+      std::uint32_t b = rec.units[i].begun.load(), c = rec.units[i].committed.load();
+      if (b != c) lost += std::string(lost.empty() ? "" : "; ") + "unit '" + rec.units[i].name + "' begun " + std::to_string(b) + "x, committed " + std::to_string(c) + "x";
+    }
+    if (rec.protected_cut.load() > 0)
+      lost += std::string(lost.empty() ? "" : "; ") + std::to_string(rec.protected_cut.load()) + " protected task(s) cut by the grace period";
+    if (!lost.empty()) add(oracle_id::protected_work, lost);
+  }
+
+  if (!crashed && !hung) {
+    ExitStatus actual = outcome.end.kind == ProcessEnd::Kind::signaled ? ExitStatus::killed_by(outcome.end.value)
+                                                                       : ExitStatus::code(outcome.end.value);
+    if (!(actual == v.expected.status))
+      add(oracle_id::exit_code, "expected " + to_string(v.expected.status) + " (" + v.expected.reason + "), got " + v.actual);
+  }
+  // Each oracle once, with the first explanation.
+  std::vector<Violation> unique;
+  for (auto& x : v.violations) {
+    bool seen = false;
+    for (auto& u : unique) seen = seen || u.oracle == x.oracle;
+    if (!seen) unique.push_back(std::move(x));
+  }
+  v.violations = std::move(unique);
+  return v;
+}
+
+}  // namespace faultline

@@ -1,0 +1,79 @@
+#include <faultline/spec.hpp>
+
+#include <csignal>
+
+namespace faultline {
+
+std::string to_string(const ExitStatus& s) {
+  if (s.kind == ExitStatus::Kind::exited) return "exit " + std::to_string(s.value);
+  return "killed by SIG" + signal_name(s.value);
+}
+
+const std::vector<SpecRule>& default_rules() {
+  static const std::vector<SpecRule> rules = [] {
+    std::vector<SpecRule> r;
+    auto add = [&](FaultKind k, std::optional<bool> shutdown, bool tolerated, std::optional<ExitStatus> st, std::string why) {
+      SpecRule rule;
+      rule.kind = k;
+      rule.during_shutdown = shutdown;
+      rule.tolerated = tolerated;
+      rule.status = st;
+      rule.why = std::move(why);
+      r.push_back(rule);
+    };
+    add(FaultKind::cancel, true, true, std::nullopt, "shutdown is already cancelling tasks");
+    add(FaultKind::exit, true, true, std::nullopt, "shutdown is under way; its first cause decides the status");
+    add(FaultKind::signal, true, true, std::nullopt, "shutdown is under way; its first cause decides the status");
+    add(FaultKind::cancel, std::nullopt, false, ExitStatus::code(1), "an unforeseen cancellation is an error");
+    add(FaultKind::throw_error, std::nullopt, false, ExitStatus::code(1), "an unforeseen error must end in failure (seed 000)");
+    add(FaultKind::exit, std::nullopt, false, std::nullopt, "exit=C ends in C");
+    add(FaultKind::signal, std::nullopt, false, std::nullopt, "a signal ends the process by that signal after graceful shutdown");
+    return r;
+  }();
+  return rules;
+}
+
+namespace {
+
+bool matches(const SpecRule& r, const FiredFault& f) {
+  if (r.kind != f.fault.kind) return false;
+  if (!r.task.empty() && f.task.find(r.task) == std::string::npos) return false;
+  if (!r.site.empty() && f.site.find(r.site) == std::string::npos) return false;
+  if (r.during_shutdown && *r.during_shutdown != f.during_shutdown) return false;
+  return true;
+}
+
+const SpecRule& rule_for(const Spec& spec, const FiredFault& f) {
+  for (const SpecRule& r : spec.rules)
+    if (matches(r, f)) return r;
+  for (const SpecRule& r : default_rules())
+    if (matches(r, f)) return r;
+  return default_rules().back();
+}
+
+ExitStatus status_of(const Spec& spec, const SpecRule& r, const FiredFault& f) {
+  if (r.status) return *r.status;
+  if (f.fault.kind == FaultKind::exit) return ExitStatus::code(f.fault.arg);
+  if (f.fault.kind == FaultKind::signal)
+    return spec.signal_exit == SignalExit::killed_by_signal ? ExitStatus::killed_by(f.fault.arg)
+                                                            : ExitStatus::code(128 + f.fault.arg);
+  return ExitStatus::code(1);
+}
+
+}  // namespace
+
+Expectation expected_outcome(const Spec& spec, const std::vector<FiredFault>& fired) {
+  Expectation e{spec.normal, false, "no fault fired that the spec does not tolerate"};
+  bool decided = false;
+  for (const FiredFault& f : fired) {
+    const SpecRule& r = rule_for(spec, f);
+    if (r.excuses_lost_work) e.lost_work_excused = true;
+    if (decided || r.tolerated) continue;
+    decided = true;
+    e.status = status_of(spec, r, f);
+    e.reason = to_string(f.fault) + " in task " + f.task + " at " + f.site + ": " + r.why;
+  }
+  return e;
+}
+
+}  // namespace faultline
