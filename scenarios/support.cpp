@@ -48,6 +48,12 @@ faultline::SpecRule tolerated(faultline::FaultKind kind, std::string task, std::
   return r;
 }
 
+faultline::SpecRule tolerated_at(faultline::FaultKind kind, std::string site, std::string why) {
+  faultline::SpecRule r = tolerated(kind, "", std::move(why));
+  r.site = std::move(site);
+  return r;
+}
+
 faultline::SpecRule fails_losing_work(faultline::FaultKind kind, std::string task, faultline::ExitStatus status, std::string why) {
   faultline::SpecRule r;
   r.kind = kind;

@@ -31,6 +31,8 @@ std::function<int(const faultline::RunContext&)> on_rt(MainFn main, rt::Options 
 
 /// A spec row: a fault of `kind` in tasks whose name contains `task` is tolerated.
 faultline::SpecRule tolerated(faultline::FaultKind kind, std::string task, std::string why);
+/// A spec row: a fault of `kind` at await sites whose text contains `site` is tolerated.
+faultline::SpecRule tolerated_at(faultline::FaultKind kind, std::string site, std::string why);
 /// A spec row: such a fault must end the process with `status`; lost protected work is expected.
 faultline::SpecRule fails_losing_work(faultline::FaultKind kind, std::string task, faultline::ExitStatus status, std::string why);
 /// A spec row: such a fault legitimately loses protected work; the status is the kind's default.

@@ -84,16 +84,20 @@ Verdict judge(const Scenario& scenario, const RunRecord& rec, const RunOutcome& 
   if (rec.swallowed.load() > 0)
     add(oracle_id::swallowed_cancel, std::to_string(rec.swallowed.load()) + " cancelled task(s) finished normally without uncancel");
 
-  if (!v.expected.lost_work_excused) {
-    std::string lost;
+  {
+    // Work committed more often than begun is never excused; lost work may be, by the spec.
+    std::string wrong;
+    bool excused = v.expected.lost_work_excused;
     std::uint32_t units = rec.unit_count.load();
     for (std::uint32_t i = 0; i < units && i < kMaxUnits; ++i) {
       std::uint32_t b = rec.units[i].begun.load(), c = rec.units[i].committed.load();
-      if (b != c) lost += std::string(lost.empty() ? "" : "; ") + "unit '" + rec.units[i].name + "' begun " + std::to_string(b) + "x, committed " + std::to_string(c) + "x";
+      if (c > b || (c < b && !excused))
+        wrong += std::string(wrong.empty() ? "" : "; ") + "unit '" + rec.units[i].name + "' begun " + std::to_string(b) +
+                 "x, committed " + std::to_string(c) + "x";
     }
-    if (rec.protected_cut.load() > 0)
-      lost += std::string(lost.empty() ? "" : "; ") + std::to_string(rec.protected_cut.load()) + " protected task(s) cut by the grace period";
-    if (!lost.empty()) add(oracle_id::protected_work, lost);
+    if (rec.protected_cut.load() > 0 && !excused)
+      wrong += std::string(wrong.empty() ? "" : "; ") + std::to_string(rec.protected_cut.load()) + " protected task(s) cut by the grace period";
+    if (!wrong.empty()) add(oracle_id::protected_work, wrong);
   }
 
   if (!crashed && !hung) {

@@ -52,7 +52,7 @@ FaultAction Recorder::on_await(const std::source_location& site, std::uint64_t t
   FaultAction action{};
   if (next_fault_ < schedule_.faults.size() && schedule_.faults[next_fault_].ordinal == ordinal) {
     const Fault& f = schedule_.faults[next_fault_++];
-    action = FaultAction{f.kind, f.timing, f.arg};
+    action = FaultAction{f.kind, f.timing, f.arg, ordinal};
   }
   // The hash covers the site's text (stable across processes), the task and the fault.
   std::uint64_t h = fnv(r_.trace_hash, r_.sites[sid], std::strlen(r_.sites[sid]));
@@ -64,11 +64,29 @@ FaultAction Recorder::on_await(const std::source_location& site, std::uint64_t t
   if (index < kMaxTrace) {
     r_.trace[index] = TraceEntry{ordinal, tid, sid, static_cast<std::uint8_t>(action.kind),
                                  static_cast<std::uint8_t>(action.timing), static_cast<std::int16_t>(action.arg),
-                                 static_cast<std::uint8_t>(r_.shutdown_began)};
+                                 static_cast<std::uint8_t>(r_.shutdown_began), 0};
     r_.trace_len = index + 1;
-    if (action && r_.fired_count < kMaxFired) r_.fired_trace_index[r_.fired_count++] = index;
+    if (action) pending_.push_back(index);
   }
   return action;
+}
+
+void Recorder::fire(std::uint32_t index) noexcept {
+  TraceEntry& e = r_.trace[index];
+  e.took_effect = 1;
+  if (r_.fired_count >= kMaxFired) return;
+  // NOTE: judged when the fault takes effect: an `after` fault may land after shutdown began.
+  r_.fired[r_.fired_count++] = FiredEntry{e.ordinal, e.task_id, e.site, e.fault_kind, e.fault_timing, e.fault_arg,
+                                          static_cast<std::uint8_t>(r_.shutdown_began)};
+}
+
+void Recorder::on_fault_effect(std::uint64_t ordinal) noexcept {
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    if (r_.trace[pending_[i]].ordinal != ordinal) continue;
+    fire(pending_[i]);
+    pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+    return;
+  }
 }
 
 void Recorder::note(const std::string& line) noexcept {

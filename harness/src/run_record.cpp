@@ -53,9 +53,9 @@ std::string task_name(const RunRecord& r, std::uint32_t id) {
 std::vector<FiredFault> fired_faults(const RunRecord& r) {
   std::vector<FiredFault> out;
   for (std::uint32_t i = 0; i < r.fired_count && i < kMaxFired; ++i) {
-    const TraceEntry& e = r.trace[r.fired_trace_index[i]];
+    const FiredEntry& e = r.fired[i];
     FiredFault f;
-    f.fault = Fault{e.ordinal, static_cast<FaultTiming>(e.fault_timing), static_cast<FaultKind>(e.fault_kind), e.fault_arg};
+    f.fault = Fault{e.ordinal, static_cast<FaultTiming>(e.timing), static_cast<FaultKind>(e.kind), e.arg};
     f.task = task_name(r, e.task_id);
     f.site = e.site < r.site_count ? r.sites[e.site] : "?";
     f.during_shutdown = e.during_shutdown != 0;
@@ -75,7 +75,8 @@ std::vector<std::string> trace_tail(const RunRecord& r, std::size_t n) {
     if (e.during_shutdown) line += " (shutdown)";
     if (e.fault_kind != 0)
       line += "  <== " + to_string(Fault{e.ordinal, static_cast<FaultTiming>(e.fault_timing),
-                                         static_cast<FaultKind>(e.fault_kind), e.fault_arg});
+                                         static_cast<FaultKind>(e.fault_kind), e.fault_arg}) +
+              (e.took_effect ? "" : " (never took effect)");
     out.push_back(line);
   }
   return out;

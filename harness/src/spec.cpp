@@ -43,9 +43,11 @@ bool matches(const SpecRule& r, const FiredFault& f) {
   return true;
 }
 
+/// The row that decides a fault's status: the first scenario row that says tolerated or a
+/// status, else the first default row. Rows that only excuse lost work do not decide.
 const SpecRule& rule_for(const Spec& spec, const FiredFault& f) {
   for (const SpecRule& r : spec.rules)
-    if (matches(r, f)) return r;
+    if (matches(r, f) && (r.tolerated || r.status)) return r;
   for (const SpecRule& r : default_rules())
     if (matches(r, f)) return r;
   return default_rules().back();
@@ -63,15 +65,28 @@ ExitStatus status_of(const Spec& spec, const SpecRule& r, const FiredFault& f) {
 }  // namespace
 
 Expectation expected_outcome(const Spec& spec, const std::vector<FiredFault>& fired) {
-  Expectation e{spec.normal, false, "no fault fired that the spec does not tolerate"};
-  bool decided = false;
+  Expectation e{spec.normal, false, "no fault took effect that the spec does not tolerate"};
+  // NOTE: exit and signal act on the process at once; cancel and throw decide the status only
+  // once they have ended the program, by which time an exit or signal may have come first.
+  // So the first process-level fault decides, else the first program-level one.
+  const FiredFault* process_level = nullptr;
+  const FiredFault* program_level = nullptr;
+  const SpecRule* process_rule = nullptr;
+  const SpecRule* program_rule = nullptr;
   for (const FiredFault& f : fired) {
     const SpecRule& r = rule_for(spec, f);
-    if (r.excuses_lost_work) e.lost_work_excused = true;
-    if (decided || r.tolerated) continue;
-    decided = true;
-    e.status = status_of(spec, r, f);
-    e.reason = to_string(f.fault) + " in task " + f.task + " at " + f.site + ": " + r.why;
+    for (const SpecRule& x : spec.rules)
+      if (matches(x, f) && x.excuses_lost_work) e.lost_work_excused = true;
+    if (r.tolerated) continue;
+    bool is_process = f.fault.kind == FaultKind::exit || f.fault.kind == FaultKind::signal;
+    if (is_process && process_level == nullptr) process_level = &f, process_rule = &r;
+    if (!is_process && program_level == nullptr) program_level = &f, program_rule = &r;
+  }
+  const FiredFault* f = process_level != nullptr ? process_level : program_level;
+  const SpecRule* r = process_level != nullptr ? process_rule : program_rule;
+  if (f != nullptr) {
+    e.status = status_of(spec, *r, *f);
+    e.reason = to_string(f->fault) + " in task " + f->task + " at " + f->site + ": " + r->why;
   }
   return e;
 }

@@ -84,6 +84,7 @@ void TaskState::uncancel() noexcept {
 }
 
 void TaskState::finish(ErrorKind kind, std::exception_ptr err) noexcept {
+  release_frame();
   if (kind == ErrorKind::none && cancel_pending) {
     // asyncio: a task cancelled right before its coroutine returned ends cancelled.
     kind = ErrorKind::cancelled;
@@ -222,6 +223,7 @@ void Runtime::task_finished(detail::TaskState& t) noexcept {
     if (t.error_kind == ErrorKind::none && observer_ != nullptr) observer_->protected_committed(t.id);
   }
   auto set_cause = [&](faultline::ShutdownCause cause, int detail) {
+    take_pending_signal();  // a signal that arrived earlier in this step came first
     if (cause_set_) return;
     cause_set_ = true;
     cause_ = cause;
@@ -288,11 +290,7 @@ void Runtime::run_ready() {
     current_ = t;
     t->resume_at.resume();
     current_ = nullptr;
-    if (pending_signal != 0) {
-      int s = pending_signal;
-      pending_signal = 0;
-      request_signal_shutdown(s);
-    }
+    take_pending_signal();
   }
 }
 
@@ -354,11 +352,7 @@ void Runtime::loop(Phase phase) {
   phase_ = phase;
   for (;;) {
     run_ready();
-    if (pending_signal != 0) {
-      int s = pending_signal;
-      pending_signal = 0;
-      request_signal_shutdown(s);
-    }
+    take_pending_signal();
     if (io_) {
       poll_external(false, 0);
       if (!ready_.empty()) continue;
@@ -399,7 +393,15 @@ void Runtime::report_deadlock() {
   shutting_down_ = true;
 }
 
+void Runtime::take_pending_signal() noexcept {
+  if (pending_signal == 0) return;
+  int s = pending_signal;
+  pending_signal = 0;
+  request_signal_shutdown(s);
+}
+
 void Runtime::begin_shutdown() {
+  take_pending_signal();
   if (!cause_set_) {
     cause_set_ = true;
     cause_ = faultline::ShutdownCause::main_returned;

@@ -22,6 +22,7 @@ struct FaultAction {
   FaultKind kind = FaultKind::none;    ///< what to inject
   FaultTiming timing = FaultTiming::at;  ///< when, relative to the awaited operation
   int arg = 0;                         ///< exit code for `exit`, signal number for `signal`
+  std::uint64_t ordinal = 0;           ///< the await point's ordinal, for fault_took_effect
   explicit operator bool() const noexcept { return kind != FaultKind::none; }
 };
 
@@ -38,6 +39,10 @@ class AwaitSink {
   /// Called once per await point, before the awaited operation starts. Must not throw.
   virtual FaultAction on_await(const std::source_location& site, std::uint64_t task_id,
                                const char* task_name) noexcept = 0;
+  /// The fault returned for `ordinal` took effect now. A runtime reports every fault when it
+  /// acts, and not at all when it never does (the task was destroyed, or a cancellation won),
+  /// so the sink lists the faults that really happened, in the order they happened.
+  virtual void on_fault_effect(std::uint64_t /*ordinal*/) noexcept {}
 
  protected:
   ~AwaitSink() = default;
@@ -53,6 +58,11 @@ inline FaultAction at_await_point(const std::source_location& site, std::uint64_
   AwaitSink* sink = detail::current_sink;
   if (sink == nullptr) [[likely]] return {};
   return sink->on_await(site, task_id, task_name);
+}
+
+/// Reports that the fault `action` takes effect now (see AwaitSink::on_fault_effect).
+inline void fault_took_effect(const FaultAction& action) noexcept {
+  if (AwaitSink* sink = detail::current_sink) sink->on_fault_effect(action.ordinal);
 }
 
 /// Installs `sink` for the calling thread for this object's lifetime.

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <source_location>
 #include <unordered_map>
+#include <vector>
 
 #include <faultline/hook.hpp>
 #include <faultline/ledger.hpp>
@@ -20,6 +21,7 @@ class Recorder final : public AwaitSink, public RuntimeObserver, public LedgerSi
 
   // AwaitSink
   FaultAction on_await(const std::source_location& site, std::uint64_t task_id, const char* task_name) noexcept override;
+  void on_fault_effect(std::uint64_t ordinal) noexcept override;
   // RuntimeObserver
   void task_created(std::uint64_t id, const char* name) override;
   void task_finished(std::uint64_t id, TaskEnd how) override;
@@ -42,10 +44,12 @@ class Recorder final : public AwaitSink, public RuntimeObserver, public LedgerSi
   std::uint16_t site_id(const std::source_location& site) noexcept;
   LedgerUnit* unit(std::string_view name) noexcept;
   void note(const std::string& line) noexcept;
+  void fire(std::uint32_t trace_index) noexcept;
 
   RunRecord& r_;
   const Schedule& schedule_;
   std::size_t next_fault_ = 0;
+  std::vector<std::uint32_t> pending_;  // trace indices of faults returned, not yet in effect
   struct SiteKey {
     const char* file;
     std::uint32_t line, column;

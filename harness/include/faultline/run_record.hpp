@@ -26,6 +26,17 @@ struct TraceEntry {
   std::uint8_t fault_timing;
   std::int16_t fault_arg;
   std::uint8_t during_shutdown;
+  std::uint8_t took_effect;     ///< the fault fired (an `after` fault may never take effect)
+};
+
+/// A fault that took effect, in the order faults took effect.
+struct FiredEntry {
+  std::uint64_t ordinal;
+  std::uint32_t task_id;
+  std::uint16_t site;
+  std::uint8_t kind, timing;
+  std::int16_t arg;
+  std::uint8_t during_shutdown;
 };
 
 struct LedgerUnit {
@@ -48,7 +59,7 @@ struct RunRecord {
     char name[40];
   } task_names[kMaxTaskNames];
   std::uint32_t fired_count;
-  std::uint32_t fired_trace_index[kMaxFired];
+  FiredEntry fired[kMaxFired];
   // Runtime events.
   std::atomic<std::uint32_t> tasks_created, tasks_finished, destroyed_pending, swallowed;
   std::atomic<std::uint32_t> futures_created, futures_resolved;

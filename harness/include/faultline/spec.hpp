@@ -29,7 +29,7 @@ struct SpecRule {
   std::optional<bool> during_shutdown;         ///< only before (false) / after (true) shutdown began
   bool tolerated = false;                      ///< the program ends as if the fault had not happened
   std::optional<ExitStatus> status;            ///< else the status it must end with (default: the kind's)
-  bool excuses_lost_work = false;              ///< protected work lost to this fault is expected
+  bool excuses_lost_work = false;              ///< protected work lost (never duplicated) to this fault is expected
   std::string why;                             ///< one line: why a correct program behaves so
 };
 
@@ -58,12 +58,15 @@ struct Expectation {
   std::string reason;            ///< which fault (or none) decided, and why
 };
 
+/// Rows that say neither tolerated nor a status only excuse lost work; the status then comes
+/// from the next row that decides.
 /// The built-in rows after a scenario's own: during shutdown, cancel/exit/signal are
 /// tolerated (shutdown is already under way and the first cause wins); otherwise cancel and
 /// throw end in 1, exit=C in C, signal=S killed by S (or 128+S).
 const std::vector<SpecRule>& default_rules();
 
-/// Derives the expected outcome: the first fired fault that is not tolerated decides.
+/// Derives the expected outcome from the faults that took effect, in effect order: the first
+/// exit or signal that is not tolerated decides, else the first such cancel or throw.
 Expectation expected_outcome(const Spec& spec, const std::vector<FiredFault>& fired);
 
 }  // namespace faultline

@@ -170,31 +170,61 @@ detail::WaitAwaiter<T> wait(std::vector<Handle<T>> handles, WaitMode mode = Wait
   return detail::WaitAwaiter<T>(std::move(handles), mode, timeout ? timeout->count() : -1);
 }
 
+namespace detail {
+/// Rethrows `e` if it is an exit request or interrupt: those outrank a cancellation.
+inline void rethrow_control(const std::exception_ptr& e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const ExitRequest&) {
+    throw;
+  } catch (const Interrupt&) {
+    throw;
+  } catch (...) {
+  }
+}
+}  // namespace detail
+
 /// asyncio.wait_for: runs `work` as a task; on timeout cancels it, waits for it to finish and
-/// raises rt::Timeout. Cancelling the awaiting task cancels `work` and waits for it too.
+/// raises rt::Timeout. Whatever interrupts the wait (the awaiting task's cancellation, or an
+/// error) the work is cancelled and awaited first, so it never outlives the call; an outer
+/// cancellation is re-raised as Cancelled, never turned into something else.
 template <class T>
 Task<T> wait_for(Task<T> work, std::chrono::nanoseconds timeout, std::string name = "wait_for") {
   Handle<T> h = spawn(std::move(work), std::move(name));
   // NOTE: the vector is a named local: GCC 12 miscompiles initializer lists inside co_await.
   std::vector<Handle<T>> just_h(1, h);
   bool outer_cancelled = false;
+  std::exception_ptr failure;
   try {
     co_await wait(just_h, WaitMode::all_completed, timeout);
   } catch (const Cancelled&) {
     outer_cancelled = true;
+  } catch (...) {
+    failure = std::current_exception();
   }
   if (!h.done()) {
     h.cancel();
-    bool cancelled_again = false;
-    try {
-      co_await wait(just_h);
-    } catch (const Cancelled&) {
-      cancelled_again = true;
+    while (!h.done()) {
+      try {
+        co_await wait(just_h);
+      } catch (const Cancelled&) {
+        outer_cancelled = true;
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
     }
-    if (outer_cancelled || cancelled_again) throw Cancelled{};
-    if (h.cancelled()) throw Timeout();
+    detail::rethrow_control(failure);
+    if (outer_cancelled) throw Cancelled{};
+    if (failure) std::rethrow_exception(failure);
+    if (h.cancelled()) {
+      (void)h.exception();
+      throw Timeout();
+    }
   }
+  detail::rethrow_control(failure);
   if (outer_cancelled) throw Cancelled{};
+  if (failure) std::rethrow_exception(failure);
   if constexpr (std::is_void_v<T>) {
     h.result();
   } else {

@@ -1,7 +1,9 @@
 #pragma once
 /// rt::spawn and rt::Handle<T>: a task of its own (asyncio.create_task) and the handle to
 /// cancel it, ask whether it is done, or await its result.
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include <rt/detail/ref.hpp>
@@ -20,17 +22,30 @@ class TaskStateOf final : public TaskState {
     task_.handle().promise().owner = this;
   }
   void destroy_frame() noexcept override { task_.reset(); }
+  void release_frame() noexcept override {
+    if (!task_.handle()) return;
+    if constexpr (!std::is_void_v<T>) {
+      auto& promise = task_.handle().promise();
+      if (!promise.error && promise.value) value_.emplace(std::move(*promise.value));
+    }
+    task_.reset();
+  }
   std::coroutine_handle<> root() const noexcept override { return task_.handle(); }
   /// The result; the task's own error (which may differ from the coroutine's, e.g. a task
   /// cancelled before its first step) is authoritative.
   T take() {
     error_retrieved = true;
     if (error) std::rethrow_exception(error);
-    return task_.handle().promise().take();
+    if constexpr (!std::is_void_v<T>) {
+      if (!value_) throw InvalidState("rt::Handle: the task has no result");
+      if constexpr (std::is_copy_constructible_v<T>) return *value_;
+      else return std::move(*value_);
+    }
   }
 
  private:
   Task<T> task_;
+  std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> value_;
 };
 
 /// Awaits another task's end. Cancelling the awaiting task cancels the awaited one too (asyncio
@@ -151,6 +166,12 @@ detail::HandleAwaiter<T> shield(const Handle<T>& h) {
 inline void uncancel() {
   Runtime* rt = Runtime::current();
   if (rt != nullptr && rt->current_task() != nullptr) rt->current_task()->uncancel();
+}
+
+/// True once the current runtime has begun its graceful shutdown.
+inline bool shutting_down() {
+  Runtime* rt = Runtime::current();
+  return rt != nullptr && rt->shutting_down();
 }
 
 /// Number of cancel requests on the current task not matched by uncancel.

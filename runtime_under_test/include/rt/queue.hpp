@@ -23,7 +23,7 @@ class Queue {
   struct State {
     std::size_t max_size = 0;
     std::deque<T> items;
-    std::deque<Waiter> getters, putters, joiners;
+    std::deque<Waiter> getters, putters, joiners, watchers;
     std::size_t unfinished = 0;
     void wake(Waiter& w) { w.task->runtime.wake(*w.task, w.generation); }
     /// Moves items from waiting putters into the queue while there is room.
@@ -37,9 +37,21 @@ class Queue {
         ++unfinished;
         wake(w);
       }
+      wake_watchers();
+    }
+    /// Wakes tasks waiting for the queue to be non-empty.
+    void wake_watchers() {
+      if (items.empty()) return;
+      for (auto& w : watchers)
+        if (w.live()) wake(w);
+      watchers.clear();
     }
     /// Hands queued items to waiting getters.
     void feed_getters() {
+      feed_getters_only();
+      wake_watchers();
+    }
+    void feed_getters_only() {
       while (!items.empty() && !getters.empty()) {
         Waiter w = std::move(getters.front());
         getters.pop_front();
@@ -62,7 +74,10 @@ class Queue {
     GetAwaiter(GetAwaiter&& o) noexcept : s_(std::move(o.s_)), slot_(std::move(o.slot_)) { o.slot_.reset(); }
     ~GetAwaiter() {
       // An item handed over but never taken (the getter was cancelled first) goes back in front.
-      if (s_ && slot_) s_->items.push_front(std::move(*slot_));
+      if (s_ && slot_) {
+        s_->items.push_front(std::move(*slot_));
+        s_->wake_watchers();
+      }
     }
     bool await_ready() const noexcept { return !s_->items.empty(); }
     void await_suspend(std::coroutine_handle<>) {
@@ -136,6 +151,28 @@ class Queue {
     std::shared_ptr<State> s_;
   };
 
+  class NonEmptyAwaiter {
+   public:
+    explicit NonEmptyAwaiter(std::shared_ptr<State> s) : s_(std::move(s)) {}
+    bool await_ready() const noexcept { return !s_->items.empty(); }
+    void await_suspend(std::coroutine_handle<>) {
+      detail::TaskState& self = *Runtime::current()->current_task();
+      s_->watchers.push_back({detail::Ref<detail::TaskState>(&self), self.wait_generation, nullptr});
+      self.on_cancel = {&wake_self, &self};
+    }
+    void await_resume() const noexcept {}
+
+   private:
+    static void wake_self(void* ctx) {
+      auto& self = *static_cast<detail::TaskState*>(ctx);
+      self.runtime.wake(self, self.wait_generation);
+    }
+    std::shared_ptr<State> s_;
+  };
+
+  /// Waits until the queue holds an item, without taking it: nothing is lost if the waiter is
+  /// cancelled on resumption (pair it with get_nowait()).
+  NonEmptyAwaiter wait_not_empty() { return NonEmptyAwaiter(state_); }
   /// Waits for an item and removes it. A getter cancelled before it runs leaves the item queued.
   GetAwaiter get() { return GetAwaiter(state_); }
   /// Adds an item, waiting for room if the queue is bounded and full.

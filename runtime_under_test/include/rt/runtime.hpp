@@ -96,6 +96,7 @@ class Runtime {
   void begin_shutdown();
   void finish_shutdown();
   void report_deadlock();
+  void take_pending_signal() noexcept;
   void note_task_exit(detail::TaskState& t) noexcept;
   int exit_status() const;
   void install_signals();

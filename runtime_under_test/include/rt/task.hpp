@@ -99,6 +99,8 @@ struct Promise<void> : PromiseBase {
 template <class T>
 class TaskAwaiter {
  public:
+  /// Resumes the awaiting coroutine inline when the sub-task ends (no suspension of the task).
+  static constexpr bool resumes_inline = true;
   explicit TaskAwaiter(std::coroutine_handle<Promise<T>> child) noexcept : child_(child) {}
   bool await_ready() const noexcept { return false; }
   template <class P>

@@ -7,6 +7,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <utility>
 
 #include <faultline/hook.hpp>
 #include <rt/detail/task_state.hpp>
@@ -39,10 +40,14 @@ class Hooked {
     // The operation is ready: an `at` fault arrives before its result is taken.
     if (fault_ && fault_.timing == faultline::FaultTiming::at) {
       if (fault_.kind == faultline::FaultKind::cancel) {
+        faultline::fault_took_effect(fault_);
         task_->cancel();
         return skip_op();
       }
-      if (fault_.kind == faultline::FaultKind::signal) std::raise(fault_.arg);
+      if (fault_.kind == faultline::FaultKind::signal) {
+        faultline::fault_took_effect(fault_);
+        std::raise(fault_.arg);
+      }
     }
     return true;
   }
@@ -69,45 +74,81 @@ class Hooked {
     }
   }
 
-  decltype(auto) await_resume() {
+  using Result = decltype(std::declval<Inner&>().await_resume());
+
+  Result await_resume() {
     if (task_ != nullptr) {
       task_->on_cancel = {};
       task_->waiting = false;
+      bool at = fault_ && fault_.timing == faultline::FaultTiming::at;
       if (skip_) {
-        if (task_->cancel_pending) deliver_cancel();
-        throw_fault();
-      }
-      if (task_->cancel_pending) deliver_cancel();
-      if (fault_ && fault_.timing == faultline::FaultTiming::after) {
-        if (fault_.kind == faultline::FaultKind::signal) {
-          std::raise(fault_.arg);
-        } else {
-          // The operation completed and its effect stays (the item was dequeued, the bytes
-          // were sent); only its result is lost to the fault.
-          try {
-            (void)inner_.await_resume();
-          } catch (...) {
-          }
-          if (fault_.kind == faultline::FaultKind::cancel) {
-            task_->cancel();
-            deliver_cancel();
-          }
+        if (task_->cancel_pending) deliver_cancel();  // the cancellation wins over the fault
+        if (at) {  // at-throw / at-exit: the operation never ran
+          faultline::fault_took_effect(fault_);
           throw_fault();
         }
       }
+      // NOTE: a sub-task's return is not a suspension point of this task: a cancellation
+      // still pending (it was pre-empted by a fault deeper down) waits for the next real await,
+      // as in asyncio, instead of replacing the sub-task's own result.
+      if (!kInline && task_->cancel_pending) deliver_cancel();  // the cancellation wins
+      if (fault_ && !at && fault_.kind == faultline::FaultKind::signal) {
+        // The signal arrives on resumption, after a successful operation only.
+        if constexpr (std::is_void_v<Result>) {
+          inner_.await_resume();
+          apply_after_fault();
+          return;
+        } else if constexpr (std::is_reference_v<Result>) {
+          Result result = inner_.await_resume();
+          apply_after_fault();
+          return static_cast<Result>(result);
+        } else {
+          Result result = inner_.await_resume();
+          apply_after_fault();
+          return result;
+        }
+      }
+      if (fault_ && !at) apply_after_fault();
     }
     return inner_.await_resume();
   }
 
  private:
+  static constexpr bool kInline = requires { Inner::resumes_inline; };
+
+  /// The operation completed and its effect stays (the item was dequeued, the bytes were
+  /// sent); the fault hits on resumption, before the coroutine sees the result.
+  void apply_after_fault() {
+    if (fault_.kind == faultline::FaultKind::signal) {
+      faultline::fault_took_effect(fault_);
+      std::raise(fault_.arg);
+      return;
+    }
+    // An operation that failed has no effect to keep: its own error (or the cancellation or
+    // exit already under way) goes on, and the fault never fires.
+    (void)inner_.await_resume();
+    faultline::fault_took_effect(fault_);
+    if (fault_.kind == faultline::FaultKind::cancel) {
+      task_->cancel();
+      deliver_cancel();
+    }
+    throw_fault();
+  }
+
   bool skip_op() noexcept {
     skip_ = true;
     return true;
   }
   void fault_while_suspended() {
     if (!fault_ || fault_.timing != faultline::FaultTiming::at) return;
-    if (fault_.kind == faultline::FaultKind::cancel) task_->cancel();
-    if (fault_.kind == faultline::FaultKind::signal) std::raise(fault_.arg);
+    if (fault_.kind == faultline::FaultKind::cancel) {
+      faultline::fault_took_effect(fault_);
+      task_->cancel();
+    }
+    if (fault_.kind == faultline::FaultKind::signal) {
+      faultline::fault_took_effect(fault_);
+      std::raise(fault_.arg);
+    }
   }
   [[noreturn]] void deliver_cancel() {
     task_->cancel_pending = false;

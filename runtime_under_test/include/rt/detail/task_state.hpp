@@ -50,6 +50,9 @@ class TaskState {
   void rethrow_if_error();
   /// Destroys the coroutine frame of a task that will never resume.
   virtual void destroy_frame() noexcept = 0;
+  /// Moves the result out of the finished root coroutine and destroys its frame, so that
+  /// nothing the frame holds (parameters such as queue handles) outlives the task.
+  virtual void release_frame() noexcept = 0;
   /// The root coroutine to resume first.
   virtual std::coroutine_handle<> root() const noexcept = 0;
 
