@@ -41,6 +41,9 @@ rt::Task<bool> pay(Gateway& gateway) {
       co_await rt::wait_for(charge(gateway), 3s, "charge");  // FIX: a timed-out attempt is cancelled and awaited
       paid = true;
     } catch (const std::exception&) {  // rt::Timeout or a failed attempt: try again
+    } catch (const rt::Cancelled&) {
+      if (rt::cancelling() > 0) throw;  // our own cancellation goes on (seed 001)
+      // else only the attempt was cancelled: try again
     }
   }
   co_return paid;
@@ -64,6 +67,7 @@ faultline::Scenario make() {
   s.spec.rules = {scenarios::tolerated(FaultKind::throw_error, "charge", "the gateway client retries, the caller times out and retries"),
                   scenarios::tolerated_at(FaultKind::throw_error, "::pay)", "a failed attempt is retried"),
                   scenarios::tolerated_at(FaultKind::throw_error, "(rt::wait_for)", "a failed attempt is retried"),
+                  scenarios::tolerated(FaultKind::cancel, "charge", "a cancelled attempt is retried"),
                   scenarios::loses_work(FaultKind::cancel, "", "a cancelled payment is not charged (and never twice)"),
                   scenarios::loses_work(FaultKind::throw_error, "main", "a failed checkout is not charged"),
                   scenarios::loses_work(FaultKind::exit, "", "an exit before the charge leaves it uncharged"),

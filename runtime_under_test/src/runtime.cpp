@@ -48,6 +48,8 @@ std::string describe_site(const std::source_location& site) {
   return file + ":" + std::to_string(site.line()) + " (" + function + ")";
 }
 
+void exit_raised(TaskState& task) noexcept { task.runtime.exit_raised(task); }
+
 ErrorKind classify_current_exception() noexcept {
   try {
     throw;
@@ -140,6 +142,11 @@ Runtime::~Runtime() {
 
 Runtime* Runtime::current() noexcept { return current_runtime; }
 
+void exit(int code) {
+  if (Runtime* rt = Runtime::current(); rt != nullptr && rt->current_task() != nullptr) rt->exit_raised(*rt->current_task());
+  throw ExitRequest{code};
+}
+
 std::int64_t Runtime::now_ns() const noexcept {
   return options_.mode == Mode::deterministic ? virtual_now_ns_ : steady_ns() - real_epoch_ns_;
 }
@@ -208,6 +215,11 @@ void Runtime::protect(detail::TaskState& t) {
 
 void Runtime::task_finished(detail::TaskState& t) noexcept {
   t.done = true;
+  bool was_exiting = t.exiting;
+  if (t.exiting) {
+    t.exiting = false;
+    --exits_in_flight_;
+  }
   t.on_cancel = {};
   using detail::ErrorKind;
   if (t.cancel_requests > t.uncancels && t.error_kind == ErrorKind::none && observer_ != nullptr)
@@ -223,7 +235,7 @@ void Runtime::task_finished(detail::TaskState& t) noexcept {
     if (t.error_kind == ErrorKind::none && observer_ != nullptr) observer_->protected_committed(t.id);
   }
   auto set_cause = [&](faultline::ShutdownCause cause, int detail) {
-    take_pending_signal();  // a signal that arrived earlier in this step came first
+    if (!was_exiting) take_pending_signal();  // a signal that arrived earlier in this step came first
     if (cause_set_) return;
     cause_set_ = true;
     cause_ = cause;
@@ -393,8 +405,15 @@ void Runtime::report_deadlock() {
   shutting_down_ = true;
 }
 
+void Runtime::exit_raised(detail::TaskState& t) noexcept {
+  take_pending_signal();  // a signal that arrived before the exit came first
+  if (t.exiting) return;
+  t.exiting = true;
+  ++exits_in_flight_;
+}
+
 void Runtime::take_pending_signal() noexcept {
-  if (pending_signal == 0) return;
+  if (pending_signal == 0 || exits_in_flight_ > 0) return;
   int s = pending_signal;
   pending_signal = 0;
   request_signal_shutdown(s);

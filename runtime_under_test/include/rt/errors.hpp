@@ -41,7 +41,8 @@ class InvalidState : public std::logic_error {
 /// The error faultline injects at an await point (a std::runtime_error).
 using faultline::InjectedError;
 
-/// Raises ExitRequest{code} from task code, like sys.exit(code).
-[[noreturn]] inline void exit(int code) { throw ExitRequest{code}; }
+/// Raises ExitRequest{code} from task code, like sys.exit(code). While it propagates, a
+/// signal that arrives waits for it (asyncio: SystemExit in flight beats a signal callback).
+[[noreturn]] void exit(int code);
 
 }  // namespace rt

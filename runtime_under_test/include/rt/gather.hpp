@@ -171,16 +171,19 @@ detail::WaitAwaiter<T> wait(std::vector<Handle<T>> handles, WaitMode mode = Wait
 }
 
 namespace detail {
-/// Rethrows `e` if it is an exit request or interrupt: those outrank a cancellation.
-inline void rethrow_control(const std::exception_ptr& e) {
-  if (!e) return;
+/// Keeps the first exit request or interrupt in `control` (they outrank everything) and the
+/// first other error in `failure`; a Cancelled sets `cancelled`.
+inline void note_exception(std::exception_ptr e, std::exception_ptr& control, std::exception_ptr& failure, bool& cancelled) {
   try {
     std::rethrow_exception(e);
+  } catch (const Cancelled&) {
+    cancelled = true;
   } catch (const ExitRequest&) {
-    throw;
+    if (!control) control = e;
   } catch (const Interrupt&) {
-    throw;
+    if (!control) control = e;
   } catch (...) {
+    if (!failure) failure = e;
   }
 }
 }  // namespace detail
@@ -195,36 +198,30 @@ Task<T> wait_for(Task<T> work, std::chrono::nanoseconds timeout, std::string nam
   // NOTE: the vector is a named local: GCC 12 miscompiles initializer lists inside co_await.
   std::vector<Handle<T>> just_h(1, h);
   bool outer_cancelled = false;
-  std::exception_ptr failure;
+  std::exception_ptr control, failure;
   try {
     co_await wait(just_h, WaitMode::all_completed, timeout);
-  } catch (const Cancelled&) {
-    outer_cancelled = true;
   } catch (...) {
-    failure = std::current_exception();
+    detail::note_exception(std::current_exception(), control, failure, outer_cancelled);
   }
+  bool timed_out = !h.done() && !outer_cancelled && !control && !failure;
   if (!h.done()) {
     h.cancel();
     while (!h.done()) {
       try {
         co_await wait(just_h);
-      } catch (const Cancelled&) {
-        outer_cancelled = true;
       } catch (...) {
-        if (!failure) failure = std::current_exception();
+        detail::note_exception(std::current_exception(), control, failure, outer_cancelled);
       }
     }
-    detail::rethrow_control(failure);
-    if (outer_cancelled) throw Cancelled{};
-    if (failure) std::rethrow_exception(failure);
-    if (h.cancelled()) {
-      (void)h.exception();
-      throw Timeout();
-    }
   }
-  detail::rethrow_control(failure);
+  if (control) std::rethrow_exception(control);
   if (outer_cancelled) throw Cancelled{};
   if (failure) std::rethrow_exception(failure);
+  if (timed_out && h.cancelled()) {
+    (void)h.exception();
+    throw Timeout();
+  }
   if constexpr (std::is_void_v<T>) {
     h.result();
   } else {

@@ -74,6 +74,9 @@ class Runtime {
   void adopt(detail::TaskState& t);
   void task_finished(detail::TaskState& t) noexcept;
   void protect(detail::TaskState& t);
+  /// The current task raised an ExitRequest: until the task ends, a signal waits for it
+  /// (asyncio: a SystemExit already propagating beats a signal callback).
+  void exit_raised(detail::TaskState& t) noexcept;
   faultline::RuntimeObserver* observer() const noexcept { return observer_; }
   std::uint64_t next_id() noexcept { return ++last_id_; }
   struct Io;
@@ -116,6 +119,7 @@ class Runtime {
   detail::TaskState* live_tail_ = nullptr;
   std::size_t live_count_ = 0;
   std::size_t live_protected_ = 0;
+  std::size_t exits_in_flight_ = 0;
   // Tasks never started (spawn-in-shutdown flaw) and tasks that ended with an error, kept
   // to report them destroyed pending or to check that their error was retrieved.
   std::vector<detail::Ref<detail::TaskState>> held_;

@@ -16,6 +16,7 @@
 namespace rt::detail {
 
 std::string describe_site(const std::source_location& site);
+void exit_raised(TaskState& task) noexcept;
 
 template <class Inner>
 class Hooked {
@@ -156,7 +157,10 @@ class Hooked {
   }
   void throw_fault() {
     if (fault_.kind == faultline::FaultKind::throw_error) throw InjectedError(describe_site(site_));
-    if (fault_.kind == faultline::FaultKind::exit) throw ExitRequest{fault_.arg};
+    if (fault_.kind == faultline::FaultKind::exit) {
+      exit_raised(*task_);
+      throw ExitRequest{fault_.arg};
+    }
   }
 
   Inner inner_;

@@ -78,6 +78,7 @@ class TaskState {
   std::exception_ptr error;
   bool error_retrieved = false;
   bool is_protected = false;
+  bool exiting = false;  ///< an ExitRequest raised in this task may still be propagating
   std::vector<std::function<void()>> done_callbacks;
   // Runtime's list of live tasks, in creation order.
   TaskState* prev = nullptr;
