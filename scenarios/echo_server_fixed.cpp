@@ -36,16 +36,26 @@ rt::Task<void> handle(rt::TcpStream conn) {
 rt::Task<void> serve(rt::TcpListener listener) {  // owns the listener: it may outlive main
   for (;;) {
     rt::TcpStream conn = co_await listener.accept();
+    if (rt::shutting_down()) {  // FIX: no new handlers once the process is going down
+      conn.close();
+      co_return;
+    }
     rt::spawn(handle(std::move(conn)), "handler");
   }
 }
 
+/// One exchange; a connection dropped by the server (its handler was cancelled) is retried.
 rt::Task<void> client(std::uint16_t port, std::string word) {
-  rt::TcpStream conn = co_await rt::TcpStream::connect(port);
-  co_await conn.write(word + "\n");
-  auto echo = co_await conn.read_line();
-  if (echo != word + "!") throw std::runtime_error("bad echo");
-  conn.close();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    rt::TcpStream conn = co_await rt::TcpStream::connect(port);
+    co_await conn.write(word + "\n");
+    auto echo = co_await conn.read_line();
+    conn.close();
+    if (!echo) continue;  // dropped: reconnect
+    if (*echo != word + "!") throw std::runtime_error("bad echo");
+    co_return;
+  }
+  throw std::runtime_error("the server keeps dropping the connection");
 }
 
 rt::Task<void> clients(std::uint16_t port) {
@@ -75,7 +85,9 @@ faultline::Scenario make() {
   s.trap = "seed 004: fixed by awaited cleanup";
   s.twin = "echo_server_buggy";
   s.deterministic = false;
-  s.flaws = {{"spawn_in_shutdown_destroyed", ""}, {"close_before_executor", ""}};
+  // NOTE: not close_before_executor: under that flaw executor work whose awaiting task is
+  // cancelled from outside is abandoned, and no program-level fix can wait for it.
+  s.flaws = {{"spawn_in_shutdown_destroyed", ""}};
   s.spec.rules = {scenarios::tolerated(FaultKind::cancel, "handler", "one connection handler cancelled is tolerated"),
                   scenarios::loses_work(FaultKind::cancel, "handler", "the report itself was cancelled"),
                   scenarios::loses_work(FaultKind::throw_error, "handler", "the report itself failed"),

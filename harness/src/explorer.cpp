@@ -253,6 +253,11 @@ class Explorer {
                            return judge(sc_, primary_.record(), o).violates(oracle);
                          }, opt_.shrink, &f.shrink_runs);
       confirm(f);
+      if (f.oracle.empty()) {
+        ++res_.unconfirmed;
+        found_.erase(oracle);
+        continue;
+      }
       f.replay_command = replay_command(sc_.name, f.schedule, opt_.flaws);
       res_.findings.push_back(f);
       if (on_finding_) on_finding_(f);
@@ -264,8 +269,13 @@ class Explorer {
   void confirm(Finding& f) {
     Worker& w = forked();
     RunOutcome o = run_raw(w, f.schedule);
+    Verdict v = judge(sc_, w.record(), o);
+    // NOTE: a scenario with real threads or sockets may need several tries to reproduce.
+    for (int attempt = 1; !sc_.deterministic && !v.violates(f.oracle) && attempt < opt_.replays; ++attempt) {
+      o = run_raw(w, f.schedule);
+      v = judge(sc_, w.record(), o);
+    }
     const RunRecord& r = w.record();
-    Verdict v = judge(sc_, r, o);
     std::uint64_t hash = r.trace_hash;
     f.trace_tail = trace_tail(r, 12);
     f.output_tail = o.output_tail.size() > 1500 ? o.output_tail.substr(o.output_tail.size() - 1500) : o.output_tail;
@@ -275,6 +285,10 @@ class Explorer {
     f.explanation = f.oracle;
     for (const auto& x : v.violations)
       if (x.oracle == f.oracle) f.explanation = x.explanation;
+    if (!f.confirmed_forked && !sc_.deterministic) {
+      f.oracle.clear();  // not reproducible in a scenario that says it is not deterministic
+      return;
+    }
     if (!f.confirmed_forked) {
       f.explanation = "a persistent-mode run violated " + f.oracle + " but its forked replay did not (" +
                       (v.violations.empty() ? std::string("clean") : v.violations[0].oracle) + "): the run is not reproducible";

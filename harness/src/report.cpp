@@ -99,7 +99,7 @@ std::string results_json(const CampaignResult& r) {
       << ", \"expected_oracle\": " << json_string(s.expected_oracle) << ",\n     \"await_points\": " << s.await_points
       << ", \"runs\": " << s.runs << ", \"corpus_runs\": " << s.corpus_runs << ", \"sweep_runs\": " << s.sweep_runs
       << ", \"sweep_planned\": " << s.sweep_planned << ", \"deeper_runs\": " << s.deeper_runs << ", \"random_runs\": " << s.random_runs
-      << ", \"complete\": " << (s.complete ? "true" : "false") << ", \"worker_restarts\": " << s.worker_restarts
+      << ", \"complete\": " << (s.complete ? "true" : "false") << ", \"worker_restarts\": " << s.worker_restarts << ", \"unconfirmed\": " << s.unconfirmed
       << ", \"seconds\": " << num(s.seconds) << ",\n     \"errors\": " << json_strings(s.errors) << ",\n     \"findings\": [";
     for (std::size_t k = 0; k < s.findings.size(); ++k) o << (k ? "," : "") << "\n" << finding_json(s.findings[k], "       ");
     o << "],\n     \"coverage\": [";

@@ -365,11 +365,14 @@ void Runtime::loop(Phase phase) {
   for (;;) {
     run_ready();
     take_pending_signal();
+    // NOTE: checked before polling I/O: with completions arriving all the time, a signal's
+    // shutdown must not wait for the sockets to go quiet.
+    if (phase_done(phase)) return;
     if (io_) {
       poll_external(false, 0);
       if (!ready_.empty()) continue;
+      if (phase_done(phase)) return;  // the poll may have finished the last thread work
     }
-    if (phase_done(phase)) return;
     bool external = io_ && (io_->thread_work > 0 || io_->io_ops > 0 || io_->pending_submissions > 0);
     if (external) {
       // Give threads and sockets a bounded real-time chance before the virtual clock jumps.
@@ -389,7 +392,9 @@ void Runtime::loop(Phase phase) {
 void Runtime::report_deadlock() {
   deadlocked_ = true;
   std::ostringstream out;
-  out << "deadlock: nothing is runnable, no timer or I/O is pending";
+  out << "deadlock: nothing is runnable, no timer or I/O is pending (" << live_count_ << " live task(s), "
+      << (shutting_down_ ? "during shutdown" : "before shutdown") << ", thread work " << (io_ ? io_->thread_work : 0)
+      << ", submissions " << (io_ ? io_->pending_submissions.load() : 0) << ")";
   for (detail::TaskState* t = live_head_; t != nullptr; t = t->next) {
     out << "; task " << t->name << "#" << t->id;
     if (t->waiting) out << " waits at " << detail::describe_site(t->waiting_site);

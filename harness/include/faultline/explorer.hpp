@@ -76,6 +76,7 @@ struct ScenarioResult {
   std::uint64_t sweep_planned = 0;     ///< sweep schedules in this shard's share
   bool complete = true;                ///< false if the budget stopped it early
   std::uint64_t worker_restarts = 0;
+  std::uint64_t unconfirmed = 0;       ///< violations no forked replay reproduced (non-deterministic scenarios only)
   double seconds = 0;
   std::map<std::string, SiteStats> coverage;  ///< by site text
   std::vector<std::pair<std::uint64_t, std::uint64_t>> coverage_curve;  ///< (runs, distinct site x fault pairs)

@@ -1,0 +1,85 @@
+#include <faultline/explorer.hpp>
+
+#include <gtest/gtest.h>
+
+#include <faultline/report.hpp>
+
+using namespace faultline;
+
+namespace {
+
+CampaignOptions options_for(const std::string& scenario, std::uint64_t random_runs) {
+  CampaignOptions o;
+  o.scenarios = {scenario};
+  o.random_runs = random_runs;
+  o.seed = 42;
+  o.replays = 2;
+  return o;
+}
+
+/// Coverage as (site|fault, injected) pairs: what a campaign tried, independent of timing.
+std::map<std::string, std::uint64_t> injected(const ScenarioResult& r) {
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& [site, st] : r.coverage)
+    for (const auto& [key, fs] : st.faults) out[site + "|" + key] += fs.injected;
+  return out;
+}
+
+}  // namespace
+
+TEST(Explorer, FindsAndShrinksTheBuggyCollector) {
+  CampaignOptions o = options_for("collector_buggy", 200);
+  o.flaws = {"unretrieved_exit_zero"};
+  CampaignResult r = run_campaign(o, {}, {});
+  ASSERT_EQ(r.scenarios.size(), 1u);
+  ASSERT_FALSE(r.scenarios[0].findings.empty());
+  const Finding& f = r.scenarios[0].findings[0];
+  EXPECT_EQ(f.oracle, "exit-code");
+  EXPECT_EQ(f.schedule.faults.size(), 1u);
+  EXPECT_TRUE(f.confirmed_forked);
+  EXPECT_EQ(f.replays_same_trace, f.replays);
+  EXPECT_NE(f.replay_command.find("--flaw unretrieved_exit_zero"), std::string::npos);
+}
+
+TEST(Explorer, SameSeedSameCampaign) {
+  CampaignOptions o = options_for("payment_retry_buggy", 300);
+  CampaignResult a = run_campaign(o, {}, {});
+  CampaignResult b = run_campaign(o, {}, {});
+  EXPECT_EQ(a.scenarios[0].runs, b.scenarios[0].runs);
+  EXPECT_EQ(injected(a.scenarios[0]), injected(b.scenarios[0]));
+  ASSERT_EQ(a.scenarios[0].findings.size(), b.scenarios[0].findings.size());
+  for (std::size_t i = 0; i < a.scenarios[0].findings.size(); ++i)
+    EXPECT_EQ(a.scenarios[0].findings[i].schedule, b.scenarios[0].findings[i].schedule);
+}
+
+TEST(Explorer, ShardsCoverExactlyWhatOneRunCovers) {
+  CampaignOptions whole = options_for("graceful_shutdown_fixed", 400);
+  CampaignResult one = run_campaign(whole, {}, {});
+  std::map<std::string, std::uint64_t> merged;
+  std::uint64_t runs = 0;
+  for (int i = 0; i < 3; ++i) {
+    CampaignOptions part = whole;
+    part.shard_index = i;
+    part.shard_count = 3;
+    CampaignResult r = run_campaign(part, {}, {});
+    runs += r.scenarios[0].runs;
+    for (const auto& [k, n] : injected(r.scenarios[0])) merged[k] += n;
+  }
+  EXPECT_EQ(runs, one.scenarios[0].runs);
+  EXPECT_EQ(merged, injected(one.scenarios[0]));
+}
+
+TEST(Explorer, ReportsAreWellFormed) {
+  CampaignOptions o = options_for("collector_buggy", 50);
+  o.flaws = {"unretrieved_exit_zero"};
+  CampaignResult r = run_campaign(o, {}, {});
+  std::string json = results_json(r);
+  EXPECT_NE(json.find("\"schema_version\": 1"), std::string::npos);
+  EXPECT_NE(json.find("\"oracle\": \"exit-code\""), std::string::npos);
+  std::string xml = junit_xml(r);
+  EXPECT_NE(xml.find("<testcase classname=\"collector_buggy+unretrieved_exit_zero\" name=\"exit-code\">"), std::string::npos);
+  EXPECT_NE(xml.find("<failure"), std::string::npos);
+  FindingFile f = parse_finding_file(finding_text(r.scenarios[0].findings[0]), "x");
+  EXPECT_EQ(f.scenario, "collector_buggy");
+  EXPECT_EQ(f.flaws, std::vector<std::string>{"unretrieved_exit_zero"});
+}

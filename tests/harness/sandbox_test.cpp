@@ -1,0 +1,129 @@
+#include <faultline/sandbox.hpp>
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include <faultline/oracle.hpp>
+
+using namespace faultline;
+
+namespace {
+
+// Plain programs, no runtime at all: the sandbox knows nothing of rt.
+Scenario plain(const char* name, int (*program)()) {
+  Scenario s;
+  s.name = name;
+  s.description = "sandbox test program";
+  s.program = [program](const RunContext&) { return program(); };
+  return s;
+}
+
+int exits_3() { return 3; }
+int segfaults() {
+  std::raise(SIGSEGV);
+  return 0;
+}
+int aborts() { std::abort(); }
+int hangs() {
+  for (;;) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+int floods_stdout() {
+  for (int i = 0; i < 200000; ++i) std::printf("flood line %d ................................................\n", i);
+  std::fflush(stdout);
+  return 0;
+}
+int killed_by_term() {
+  terminate_by_signal(SIGTERM);  // the runtime seam: real re-raise, or recorded in persistent mode
+  return 128 + SIGTERM;
+}
+
+Registration r1(+[] { return plain("sandbox_exits_3", &exits_3); });
+Registration r2(+[] { return plain("sandbox_segfaults", &segfaults); });
+Registration r3(+[] { return plain("sandbox_aborts", &aborts); });
+Registration r4(+[] { return plain("sandbox_hangs", &hangs); });
+Registration r5(+[] { return plain("sandbox_floods", &floods_stdout); });
+Registration r6(+[] { return plain("sandbox_term", &killed_by_term); });
+
+RunOutcome run(Worker& w, const char* name, int timeout_ms = 2000) {
+  RunRequest req{&Registry::instance().get(name), {}, Schedule{}, timeout_ms};
+  return w.run(req);
+}
+
+}  // namespace
+
+TEST(SandboxForked, ReportsExitStatus) {
+  Worker w(ExecMode::forked);
+  RunOutcome o = run(w, "sandbox_exits_3");
+  EXPECT_EQ(o.end.kind, ProcessEnd::Kind::exited);
+  EXPECT_EQ(o.end.value, 3);
+  EXPECT_EQ(w.record().finished, 1u);
+}
+
+TEST(SandboxForked, ContainsCrashesAndAbortsAndGoesOn) {
+  Worker w(ExecMode::forked);
+  RunOutcome crash = run(w, "sandbox_segfaults");
+  EXPECT_EQ(crash.end.kind, ProcessEnd::Kind::signaled);
+  EXPECT_EQ(crash.end.value, SIGSEGV);
+  RunOutcome abort = run(w, "sandbox_aborts");
+  EXPECT_EQ(abort.end.kind, ProcessEnd::Kind::signaled);
+  EXPECT_EQ(abort.end.value, SIGABRT);
+  EXPECT_EQ(run(w, "sandbox_exits_3").end.value, 3);  // the worker is still there
+  EXPECT_EQ(w.starts(), 1);
+}
+
+TEST(SandboxForked, WatchdogKillsAHungChild) {
+  Worker w(ExecMode::forked);
+  RunOutcome o = run(w, "sandbox_hangs", 200);
+  EXPECT_EQ(o.end.kind, ProcessEnd::Kind::timed_out);
+  EXPECT_EQ(run(w, "sandbox_exits_3").end.value, 3);
+}
+
+TEST(SandboxForked, BoundsTheCapturedOutputOfAFlood) {
+  Worker w(ExecMode::forked, 1024);
+  RunOutcome o = run(w, "sandbox_floods", 10000);
+  EXPECT_EQ(o.end.kind, ProcessEnd::Kind::exited);
+  EXPECT_GT(o.output_bytes, 10'000'000u);
+  EXPECT_LE(o.output_tail.size(), 1024u);
+  EXPECT_NE(o.output_tail.find("flood line 199999"), std::string::npos);
+}
+
+TEST(SandboxForked, SignalSeamReallyKillsTheChild) {
+  Worker w(ExecMode::forked);
+  RunOutcome o = run(w, "sandbox_term");
+  EXPECT_EQ(o.end.kind, ProcessEnd::Kind::signaled);
+  EXPECT_EQ(o.end.value, SIGTERM);
+}
+
+TEST(SandboxPersistent, RecordsTheSignalInsteadOfDying) {
+  Worker w(ExecMode::persistent);
+  RunOutcome o = run(w, "sandbox_term");
+  EXPECT_EQ(o.end.kind, ProcessEnd::Kind::signaled);
+  EXPECT_EQ(o.end.value, SIGTERM);
+  EXPECT_EQ(w.starts(), 1);
+}
+
+TEST(SandboxPersistent, ReplacesTheWorkerAfterACrashOrHang) {
+  Worker w(ExecMode::persistent);
+  EXPECT_EQ(run(w, "sandbox_exits_3").end.value, 3);
+  RunOutcome crash = run(w, "sandbox_segfaults");
+  EXPECT_EQ(crash.end.kind, ProcessEnd::Kind::signaled);
+  EXPECT_EQ(crash.end.value, SIGSEGV);
+  RunOutcome hang = run(w, "sandbox_hangs", 200);
+  EXPECT_EQ(hang.end.kind, ProcessEnd::Kind::timed_out);
+  EXPECT_EQ(run(w, "sandbox_exits_3").end.value, 3);
+  EXPECT_EQ(w.starts(), 3);
+}
+
+TEST(SandboxOracle, CrashAndHangAreJudged) {
+  Worker w(ExecMode::forked);
+  const Scenario& crash = Registry::instance().get("sandbox_segfaults");
+  RunOutcome o = run(w, "sandbox_segfaults");
+  EXPECT_TRUE(judge(crash, w.record(), o).violates(oracle_id::crash));
+  const Scenario& hang = Registry::instance().get("sandbox_hangs");
+  o = run(w, "sandbox_hangs", 100);
+  EXPECT_TRUE(judge(hang, w.record(), o).violates(oracle_id::hung_future));
+}
