@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Coverage report: coverage/index.html from a campaign's results.json. Self-contained (no
+network): per scenario, every await site x fault kind x timing with hits, faults injected and
+outcomes; cells never injected in red; totals; an SVG plot of distinct (site, fault) pairs
+covered over the runs; and, with --gcovr BUILD_DIR (coverage preset), rt's line/branch
+coverage from gcovr, linked from each site.
+
+Exit status: 0 ok, 2 usage error, 3 infrastructure failure.
+"""
+import argparse
+import html
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from faultline_common import EXIT_INFRA, EXIT_OK, REPO, ScriptError, load_results, write_atomic  # noqa: E402
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; }
+th.site, td.site { text-align: left; font-family: monospace; }
+td.none { background: #f8d0d0; }
+td.handled { background: #d8f0d8; }
+td.finding { background: #f6c26b; font-weight: bold; }
+.totals { font-size: 15px; }
+"""
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("results", help="a results.json written by faultline run or scripts/nightly.py")
+    p.add_argument("--out", default=None, help="output directory (default: coverage/ beside results.json)")
+    p.add_argument("--gcovr", default=None, metavar="BUILD_DIR", help="build directory of the coverage preset to run gcovr on")
+    return p.parse_args(argv)
+
+
+def fault_columns(scenarios):
+    keys = sorted({k for s in scenarios for site in s.get("coverage", []) for k in site["faults"]})
+    base = ["cancel", "throw", "exit=3", "signal=TERM", "signal=INT", "signal=HUP"]
+    wanted = [k + t for t in ("", "+") for k in base]
+    return wanted + [k for k in keys if k not in wanted]
+
+
+def svg_curve(curve, width=640, height=200):
+    """A line plot of (runs, distinct pairs covered), drawn here so the page needs nothing else."""
+    if not curve:
+        return "<p>No fault was injected.</p>"
+    max_x = max(x for x, _ in curve) or 1
+    max_y = max(y for _, y in curve) or 1
+    pad = 36
+    points = [(pad + (width - 2 * pad) * x / max_x, height - pad - (height - 2 * pad) * y / max_y) for x, y in curve]
+    path = " ".join(f"{'M' if i == 0 else 'L'}{px:.1f},{py:.1f}" for i, (px, py) in enumerate(points))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+            f'aria-label="coverage over runs">'
+            f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#888"/>'
+            f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#888"/>'
+            f'<path d="{path}" fill="none" stroke="#2a6ebb" stroke-width="2"/>'
+            f'<text x="{width / 2}" y="{height - 8}" text-anchor="middle" font-size="12">runs (0..{max_x})</text>'
+            f'<text x="10" y="{pad - 10}" font-size="12">site x fault pairs (max {max_y})</text></svg>')
+
+
+def site_link(site, gcovr_index):
+    text = html.escape(site)
+    if not gcovr_index:
+        return text
+    return f'<a href="rt/index.html">{text}</a>'
+
+
+def scenario_section(s, columns, gcovr_index):
+    name = "+".join([s["name"]] + s.get("flaws", []))
+    rows = []
+    injected_total = handled_total = finding_total = 0
+    for site in s.get("coverage", []):
+        cells = []
+        for col in columns:
+            stats = site["faults"].get(col)
+            if not stats:
+                cells.append('<td class="none">0</td>')
+                continue
+            injected_total += stats["injected"]
+            handled_total += stats["handled"]
+            finding_total += stats["finding"]
+            cls = "finding" if stats["finding"] else "handled"
+            cells.append(f'<td class="{cls}" title="injected / handled / finding">'
+                         f'{stats["injected"]} / {stats["handled"]} / {stats["finding"]}</td>')
+        rows.append(f'<tr><td class="site">{site_link(site["site"], gcovr_index)}</td><td>{site["hits"]}</td>{"".join(cells)}</tr>')
+    header = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    findings = "".join(f"<li><b>{html.escape(f['oracle'])}</b>: <code>{html.escape(f['schedule'])}</code> — "
+                       f"{html.escape(f['explanation'])}<br><code>{html.escape(f['replay'])}</code></li>"
+                       for f in s.get("findings", []))
+    return (f'<section id="{html.escape(name)}"><h2>{html.escape(name)}</h2>'
+            f'<p>{s.get("await_points")} await points in the fault-free run; {s.get("runs")} runs '
+            f'(sweep {s.get("sweep_runs")}, deeper {s.get("deeper_runs")}, random {s.get("random_runs")}); '
+            f'{injected_total} faults injected, {handled_total} handled, {finding_total} in violating runs.</p>'
+            f'<table><tr><th class="site">await site</th><th>hits</th>{header}</tr>{"".join(rows)}</table>'
+            f'{svg_curve(s.get("coverage_curve", []))}'
+            f'<ul>{findings or "<li>no finding</li>"}</ul></section>')
+
+
+def run_gcovr(build_dir, out_dir):
+    """rt's line/branch coverage into OUT/rt/index.html; returns that path."""
+    if shutil.which("gcovr") is None:
+        raise ScriptError("gcovr is not installed: run scripts/bootstrap")
+    target = os.path.join(out_dir, "rt")
+    os.makedirs(target, exist_ok=True)
+    cmd = ["gcovr", "--root", REPO, "--filter", os.path.join(REPO, "runtime_under_test"), "--html-details",
+           os.path.join(target, "index.html"), build_dir]
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if done.returncode != 0:
+        raise ScriptError(f"gcovr failed: {done.stdout[-2000:]}")
+    return os.path.join(target, "index.html")
+
+
+def generate(results, out_dir, gcovr_build=None):
+    """Writes OUT_DIR/index.html for `results` (a parsed results.json); returns its path."""
+    gcovr_index = run_gcovr(gcovr_build, out_dir) if gcovr_build else None
+    scenarios = results.get("scenarios", [])
+    columns = fault_columns(scenarios)
+    pairs = sum(1 for s in scenarios for site in s.get("coverage", []) for _ in site["faults"])
+    possible = sum(len(s.get("coverage", [])) * len(columns) for s in scenarios)
+    toc = "".join(f'<li><a href="#{html.escape(n)}">{html.escape(n)}</a></li>'
+                  for n in ("+".join([s["name"]] + s.get("flaws", [])) for s in scenarios))
+    partial = "<p><b>partial</b>: the campaign stopped before it finished.</p>" if results.get("partial") else ""
+    rt_link = '<p><a href="rt/index.html">rt line/branch coverage (gcovr)</a></p>' if gcovr_index else ""
+    page = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>faultline coverage</title>"
+            f"<style>{STYLE}</style></head><body><h1>faultline coverage</h1>"
+            f'<p class="totals">seed {results.get("seed")}: {results.get("runs")} runs, {results.get("findings")} finding(s); '
+            f"{pairs} of {possible} reached site x fault cells injected.</p>{partial}{rt_link}"
+            f"<p>Cells: injected / handled / in a violating run. Red: never injected. Orange: a finding.</p>"
+            f"<ul>{toc}</ul>{''.join(scenario_section(s, columns, gcovr_index) for s in scenarios)}</body></html>\n")
+    path = os.path.join(out_dir, "index.html")
+    write_atomic(path, page)
+    return path
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        results = load_results(args.results)
+        out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.results)), "coverage")
+        print(generate(results, out, args.gcovr))
+        return EXIT_OK
+    except ScriptError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.status
+    except OSError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INFRA
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Merges shard reports into one: runs and coverage are summed, findings deduplicated by
+(scenario, flaws, oracle, shrunk schedule). Writes results.json, junit.xml and summary.md.
+
+Exit status: 0 merged with no finding, 1 merged with findings, 2 usage error, 3 infrastructure failure.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report_io  # noqa: E402
+from faultline_common import EXIT_FINDINGS, EXIT_INFRA, EXIT_OK, EXIT_USAGE, ScriptError, load_results, write_atomic  # noqa: E402
+import json  # noqa: E402
+
+SUMMED = ["runs", "corpus_runs", "sweep_runs", "sweep_planned", "deeper_runs", "random_runs", "worker_restarts", "unconfirmed"]
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("inputs", nargs="+", help="shard results.json files, or directories holding one")
+    p.add_argument("--out", required=True, help="directory for the merged results.json, junit.xml and summary.md")
+    return p.parse_args(argv)
+
+
+def resolve(path):
+    return os.path.join(path, "results.json") if os.path.isdir(path) else path
+
+
+def merge(shards):
+    """One results dict from several; raises ScriptError if they are not shards of one campaign."""
+    if not shards:
+        raise ScriptError("nothing to merge", EXIT_USAGE)
+    seeds = {s.get("seed") for s in shards}
+    if len(seeds) != 1:
+        raise ScriptError(f"the inputs come from different campaigns (seeds {sorted(seeds)})", EXIT_USAGE)
+    merged = {k: v for k, v in shards[0].items() if k not in ("scenarios",)}
+    merged["shard"] = {"index": None, "count": len(shards), "merged": sorted(s["shard"]["index"] for s in shards)}
+    merged["partial"] = any(s.get("partial") for s in shards)
+    merged["seconds"] = max(s.get("seconds", 0) for s in shards)
+    by_key = {}
+    order = []
+    for shard in shards:
+        for sc in shard.get("scenarios", []):
+            key = (sc["name"], tuple(sc.get("flaws", [])))
+            if key not in by_key:
+                by_key[key] = {**sc, "coverage": {}, "findings": [], "coverage_curve": [], "complete": True, "await_points": sc["await_points"]}
+                for f in SUMMED:
+                    by_key[key][f] = 0
+                order.append(key)
+            m = by_key[key]
+            for f in SUMMED:
+                m[f] += sc.get(f, 0)
+            m["complete"] = m["complete"] and sc.get("complete", True)
+            m["seconds"] = max(m.get("seconds", 0), sc.get("seconds", 0))
+            for site in sc.get("coverage", []):
+                dst = m["coverage"].setdefault(site["site"], {"site": site["site"], "hits": 0, "faults": {}})
+                dst["hits"] += site["hits"]
+                for k, st in site["faults"].items():
+                    d = dst["faults"].setdefault(k, {"injected": 0, "handled": 0, "finding": 0})
+                    for n in ("injected", "handled", "finding"):
+                        d[n] += st[n]
+            seen = {(f["oracle"], f["schedule"]) for f in m["findings"]}
+            for f in sc.get("findings", []):
+                if (f["oracle"], f["schedule"]) not in seen:
+                    m["findings"].append(f)
+                    seen.add((f["oracle"], f["schedule"]))
+    scenarios = []
+    for key in order:
+        m = by_key[key]
+        m["coverage"] = [m["coverage"][k] for k in sorted(m["coverage"])]
+        scenarios.append(m)
+    merged["scenarios"] = scenarios
+    merged["runs"] = sum(s["runs"] for s in scenarios)
+    merged["findings"] = sum(len(s["findings"]) for s in scenarios)
+    return merged
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        merged = merge([load_results(resolve(p)) for p in args.inputs])
+        write_atomic(os.path.join(args.out, "results.json"), json.dumps(merged, indent=2) + "\n")
+        write_atomic(os.path.join(args.out, "junit.xml"), report_io.junit_xml(merged))
+        write_atomic(os.path.join(args.out, "summary.md"), report_io.summary_markdown(merged, f"faultline: {len(args.inputs)} shards merged"))
+        print(f"merged {len(args.inputs)} shard(s): {merged['runs']} runs, {merged['findings']} finding(s) -> {args.out}")
+        return EXIT_FINDINGS if merged["findings"] else EXIT_OK
+    except ScriptError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.status
+    except OSError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INFRA
+
+
+if __name__ == "__main__":
+    sys.exit(main())

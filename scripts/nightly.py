@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Nightly fuzzing campaign: build if needed, replay the corpus, sweep, random schedules;
+write reports/<run-id>/ with results.json, junit.xml, summary.md and coverage/index.html.
+
+Exit status: 0 clean, 1 findings, 2 usage error, 3 infrastructure failure (build, disk).
+"""
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import coverage as coverage_report  # noqa: E402
+import report_io  # noqa: E402
+from faultline_common import (EXIT_FINDINGS, EXIT_INFRA, EXIT_OK, EXIT_USAGE, REPO, ScriptError,  # noqa: E402
+                              ensure_built, load_results, parse_shard, shard_from_env, write_atomic)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--budget", default="3m", help="wall-clock budget for the campaign, e.g. 90s, 3m, 8h (default 3m)")
+    p.add_argument("--runs", type=int, default=None, help="random schedules per scenario (default: as many as the budget allows)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="scenarios explored in parallel (default: cores)")
+    p.add_argument("--shard", default=None, help="run shard I/N; default from GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, "
+                   "CI_NODE_INDEX/CI_NODE_TOTAL or JOB_COMPLETION_INDEX (+FAULTLINE_TOTAL_SHARDS)")
+    p.add_argument("--scenario", action="append", default=[], help="scenario to run (repeatable; default all)")
+    p.add_argument("--flaw", action="append", default=[], help="runtime flaw to switch on (repeatable)")
+    p.add_argument("--seed", type=int, default=None, help="campaign seed (default: drawn and printed)")
+    p.add_argument("--reports", default=os.path.join(REPO, "reports"), help="where run directories go (default reports/)")
+    p.add_argument("--run-id", default=None, help="run directory name (default: date-time, plus shard)")
+    p.add_argument("--corpus", default=os.path.join(REPO, "corpus"), help="corpus directory replayed first, new findings added")
+    p.add_argument("--preset", default="release", help="CMake preset to build and run (default release)")
+    args = p.parse_args(argv)
+    if args.jobs < 1:
+        p.error("--jobs must be at least 1")
+    return args
+
+
+def log(message):
+    print(f"nightly: {message}", flush=True)
+
+
+def resolve_shard(args):
+    if args.shard:
+        return parse_shard(args.shard)
+    return shard_from_env() or (0, 1)
+
+
+def run_campaign(binary, args, run_dir, shard, seed):
+    """Runs faultline; SIGTERM/SIGINT are passed on so it writes its partial reports."""
+    cmd = [binary, "run", *args.scenario, "--budget", args.budget, "--jobs", str(args.jobs), "--seed", str(seed),
+           "--shard", f"{shard[0]}/{shard[1]}", "--report", run_dir, "--corpus", args.corpus]
+    if args.runs is not None:
+        cmd += ["--runs", str(args.runs)]
+    else:
+        cmd += ["--runs", "1000000000"]  # the budget bounds it
+    for flaw in args.flaw:
+        cmd += ["--flaw", flaw]
+    log("+ " + " ".join(cmd))
+    child = subprocess.Popen(cmd)
+    stopped = []
+
+    def forward(signo, _frame):
+        stopped.append(signo)
+        child.send_signal(signo)
+
+    old = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        status = child.wait()
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    return status, bool(stopped)
+
+
+def write_views(run_dir, stopped):
+    """summary.md and coverage/ from results.json; marks a stopped run partial."""
+    results_path = os.path.join(run_dir, "results.json")
+    results = load_results(results_path)
+    if stopped and not results.get("partial"):
+        results["partial"] = True
+    write_atomic(os.path.join(run_dir, "summary.md"), report_io.summary_markdown(results, "faultline nightly"))
+    coverage_report.generate(results, os.path.join(run_dir, "coverage"))
+    return results
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        shard = resolve_shard(args)
+        seed = args.seed if args.seed is not None else secrets.randbits(63)
+        log(f"seed {seed} (rerun with --seed {seed}), shard {shard[0]}/{shard[1]}")
+        run_id = args.run_id or time.strftime("%Y%m%d-%H%M%S") + (f"-shard{shard[0]}of{shard[1]}" if shard[1] > 1 else "")
+        run_dir = os.path.join(args.reports, run_id)
+        binary = ensure_built(args.preset, log)
+        status, stopped = run_campaign(binary, args, run_dir, shard, seed)
+        if status == EXIT_USAGE:
+            return EXIT_USAGE
+        if status not in (EXIT_OK, EXIT_FINDINGS) and not stopped:
+            raise ScriptError(f"faultline ended with status {status}; see the output above")
+        results = write_views(run_dir, stopped)
+        log(f"{results['runs']} runs, {results['findings']} finding(s); open {os.path.join(run_dir, 'summary.md')} "
+            f"and {os.path.join(run_dir, 'coverage', 'index.html')}")
+        return EXIT_FINDINGS if results["findings"] else EXIT_OK
+    except ScriptError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.status
+    except OSError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INFRA
+
+
+if __name__ == "__main__":
+    sys.exit(main())

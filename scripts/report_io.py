@@ -1,0 +1,57 @@
+"""Human and CI views of a results.json: summary.md and junit.xml (standard library only)."""
+from xml.sax.saxutils import escape, quoteattr
+
+ORACLES = ["exit-code", "protected-work", "hung-future", "leaked-task", "swallowed-cancel", "crash"]
+
+
+def suite_name(scenario):
+    return "+".join([scenario["name"]] + scenario.get("flaws", []))
+
+
+def summary_markdown(results, title="faultline campaign"):
+    """The page a person reads in the morning."""
+    lines = [f"# {title}", ""]
+    shard = results.get("shard", {})
+    lines.append(f"- seed: `{results.get('seed')}`" + (f", shard {shard.get('index')}/{shard.get('count')}" if shard.get("count", 1) != 1 else ""))
+    lines.append(f"- runs: {results.get('runs')} in {results.get('seconds', 0):.1f}s; findings: {results.get('findings')}")
+    if results.get("partial"):
+        lines.append("- **partial**: the campaign was stopped before it finished (budget or signal)")
+    lines += ["", "| scenario | await points | runs (sweep / deeper / random) | complete | findings |", "|---|---|---|---|---|"]
+    for s in results.get("scenarios", []):
+        found = ", ".join(f"`{f['oracle']}`" for f in s.get("findings", [])) or "none"
+        lines.append(f"| {suite_name(s)} | {s.get('await_points')} | {s.get('runs')} ({s.get('sweep_runs')} / {s.get('deeper_runs')} / "
+                     f"{s.get('random_runs')}) | {'yes' if s.get('complete') else 'no'} | {found} |")
+    findings = [(s, f) for s in results.get("scenarios", []) for f in s.get("findings", [])]
+    if findings:
+        lines += ["", "## Findings", ""]
+        for s, f in findings:
+            lines += [f"### {suite_name(s)}: `{f['oracle']}`", "", f"{f['explanation']}", "",
+                      f"- schedule: `{f['schedule']}` ({f['faults']} fault(s); found after {f['runs_until_found']} runs)",
+                      f"- expected {f['expected']}, got {f['actual']}",
+                      f"- replay: `{f['replay']}`", "", "```"] + f.get("trace_tail", []) + ["```", ""]
+    return "\n".join(lines) + "\n"
+
+
+def junit_xml(results):
+    """One testsuite per scenario x flaws, one testcase per oracle, a failure per finding."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>']
+    scenarios = results.get("scenarios", [])
+    total = len(scenarios) * len(ORACLES)
+    failures = sum(len(s.get("findings", [])) for s in scenarios)
+    out.append(f'<testsuites name="faultline" tests="{total}" failures="{failures}" time="{results.get("seconds", 0):.3f}">')
+    for s in scenarios:
+        name = suite_name(s)
+        out.append(f'  <testsuite name={quoteattr(name)} tests="{len(ORACLES)}" failures="{len(s.get("findings", []))}" '
+                   f'time="{s.get("seconds", 0):.3f}">')
+        oracles = ORACLES + sorted({f["oracle"] for f in s.get("findings", [])} - set(ORACLES))
+        for oracle in oracles:
+            out.append(f'    <testcase classname={quoteattr(name)} name={quoteattr(oracle)}>')
+            for f in s.get("findings", []):
+                if f["oracle"] == oracle:
+                    message = f"{f['explanation']} | replay: {f['replay']}"
+                    body = "\n".join([f"schedule: {f['schedule']}"] + f.get("trace_tail", []))
+                    out.append(f'      <failure message={quoteattr(message)} type={quoteattr(oracle)}>{escape(body)}</failure>')
+            out.append("    </testcase>")
+        out.append("  </testsuite>")
+    out.append("</testsuites>")
+    return "\n".join(out) + "\n"

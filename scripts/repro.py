@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Reproduces a failing schedule in one command: from a finding file, a line of junit.xml, or
+SCENARIO --schedule TEXT (or SCENARIO --seed S, which reruns that campaign to find it again).
+Rebuilds the chosen preset (debug by default, --asan for asan+ubsan), replays with the full
+trace (each await site as file:line) and the oracle's explanation; --gdb starts gdb on an
+in-process replay, --no-fork replays in-process without gdb.
+
+Exit status: 0 the replay is clean, 1 it violates an oracle, 2 usage error, 3 infrastructure failure.
+"""
+import argparse
+import glob
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from faultline_common import EXIT_INFRA, EXIT_USAGE, ScriptError, ensure_built  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("target", help="a .finding file, a line of junit.xml (quoted), or a SCENARIO name")
+    p.add_argument("--schedule", default=None, help="fault schedule for SCENARIO, e.g. '12:cancel;40+:signal=TERM'")
+    p.add_argument("--seed", type=int, default=None, help="rerun SCENARIO's campaign with this seed and replay what it finds")
+    p.add_argument("--flaw", action="append", default=[], help="runtime flaw to switch on (repeatable)")
+    p.add_argument("--preset", default="debug", help="CMake preset to build (default debug)")
+    p.add_argument("--asan", action="store_true", help="build and replay with the asan+ubsan preset")
+    p.add_argument("--gdb", action="store_true", help="start gdb on an in-process replay (--no-fork)")
+    p.add_argument("--no-fork", action="store_true", help="replay in this process, without a fork")
+    p.add_argument("--times", type=int, default=1, help="replay N times and report whether the trace stays the same")
+    return p.parse_args(argv)
+
+
+def replay_from_text(text):
+    """(scenario, schedule, flaws) from a 'faultline replay ...' command found in `text`."""
+    text = text.replace("&apos;", "'").replace("&quot;", '"').replace("&amp;", "&")
+    match = re.search(r"faultline replay (.+?)(?:\"|<|$)", text)
+    if not match:
+        raise ScriptError("no 'faultline replay ...' command in the given text", EXIT_USAGE)
+    words = shlex.split(match.group(1))
+    scenario, schedule, flaws = words[0], None, []
+    i = 1
+    while i < len(words):
+        if words[i] == "--schedule" and i + 1 < len(words):
+            schedule = words[i + 1]
+            i += 2
+        elif words[i] == "--flaw" and i + 1 < len(words):
+            flaws.append(words[i + 1])
+            i += 2
+        else:
+            i += 1
+    if schedule is None:
+        raise ScriptError("the replay command has no --schedule", EXIT_USAGE)
+    return scenario, schedule, flaws
+
+
+def replay_from_finding(path):
+    fields = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if ": " in line and not line.startswith(" "):
+                key, value = line.rstrip("\n").split(": ", 1)
+                fields[key] = value
+            elif line.rstrip("\n") in ("schedule:", "flaws:"):
+                fields[line.strip(": \n")] = ""
+    if "scenario" not in fields or "schedule" not in fields:
+        raise ScriptError(f"{path} is not a finding file (no scenario: / schedule: line)", EXIT_USAGE)
+    flaws = [x for x in fields.get("flaws", "").split(",") if x]
+    return fields["scenario"], fields["schedule"], flaws
+
+
+def resolve_target(args, binary):
+    if args.target.endswith(".finding") or (os.path.isfile(args.target) and not args.target.endswith(".xml")):
+        return replay_from_finding(args.target)
+    if "faultline replay" in args.target:
+        return replay_from_text(args.target)
+    if args.schedule is not None:
+        return args.target, args.schedule, args.flaw
+    if args.seed is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [binary, "run", args.target, "--seed", str(args.seed), "--report", tmp] + [w for f in args.flaw for w in ("--flaw", f)]
+            subprocess.run(cmd, stdout=subprocess.DEVNULL)
+            findings = sorted(glob.glob(os.path.join(tmp, "findings", "*.finding")))
+            if not findings:
+                raise ScriptError(f"the campaign of {args.target} with seed {args.seed} finds nothing to replay", EXIT_USAGE)
+            return replay_from_finding(findings[0])
+    raise ScriptError("give a .finding file, a junit.xml line, or SCENARIO with --schedule or --seed", EXIT_USAGE)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        preset = "asan" if args.asan else args.preset
+        binary = ensure_built(preset, lambda m: print(f"repro: {m}", file=sys.stderr))
+        scenario, schedule, flaws = resolve_target(args, binary)
+        cmd = [binary, "replay", scenario, "--schedule", schedule, "--trace", "--times", str(args.times)]
+        for f in flaws:
+            cmd += ["--flaw", f]
+        if args.no_fork or args.gdb:
+            cmd.append("--no-fork")
+        if args.gdb:
+            cmd = ["gdb", "-ex", "catch throw faultline::InjectedError", "-ex", "run", "--args"] + cmd
+        print("repro: + " + " ".join(shlex.quote(c) for c in cmd), file=sys.stderr)
+        return subprocess.call(cmd)
+    except ScriptError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.status
+    except OSError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INFRA
+
+
+if __name__ == "__main__":
+    sys.exit(main())
