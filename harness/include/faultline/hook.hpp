@@ -49,7 +49,8 @@ class AwaitSink {
 };
 
 namespace detail {
-inline thread_local AwaitSink* current_sink = nullptr;
+// NOTE: constinit: no dynamic initialisation, so every access is a plain TLS load, not a call.
+inline constinit thread_local AwaitSink* current_sink = nullptr;
 }  // namespace detail
 
 /// The per-await hook. Call it once per `co_await`, before the operation starts.
@@ -90,7 +91,7 @@ inline void terminate_by_default_signal(int signo) {
 }
 
 namespace detail {
-inline thread_local TerminateBySignal terminate_by_signal = &terminate_by_default_signal;
+inline constinit thread_local TerminateBySignal terminate_by_signal = &terminate_by_default_signal;
 }  // namespace detail
 
 /// Ends the process killed by `signo`, or records it when the harness owns the seam.

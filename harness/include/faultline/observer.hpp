@@ -40,7 +40,7 @@ class RuntimeObserver {
 };
 
 namespace detail {
-inline thread_local RuntimeObserver* current_observer = nullptr;
+inline constinit thread_local RuntimeObserver* current_observer = nullptr;
 }  // namespace detail
 
 /// The observer for runtimes created on this thread, or nullptr.

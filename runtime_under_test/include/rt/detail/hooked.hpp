@@ -27,34 +27,14 @@ class Hooked {
   bool await_ready() {
     if (task_ == nullptr) return inner_.await_ready();
     fault_ = faultline::at_await_point(site_, task_->id, task_->name.c_str());
-    if (task_->cancel_pending) return skip_op();
-    if (fault_ && fault_.timing == faultline::FaultTiming::at) {
-      switch (fault_.kind) {
-        case faultline::FaultKind::throw_error:
-        case faultline::FaultKind::exit:
-          return skip_op();
-        default:
-          break;
-      }
-    }
-    if (!inner_.await_ready()) return false;
-    // The operation is ready: an `at` fault arrives before its result is taken.
-    if (fault_ && fault_.timing == faultline::FaultTiming::at) {
-      if (fault_.kind == faultline::FaultKind::cancel) {
-        faultline::fault_took_effect(fault_);
-        task_->cancel();
-        return skip_op();
-      }
-      if (fault_.kind == faultline::FaultKind::signal) {
-        faultline::fault_took_effect(fault_);
-        std::raise(fault_.arg);
-      }
-    }
-    return true;
+    if (fault_ || task_->cancel_pending) [[unlikely]]
+      return ready_slow();
+    return inner_.await_ready();
   }
 
   template <class Promise>
   auto await_suspend(std::coroutine_handle<Promise> h) {
+    suspended_ = true;
     if (task_ != nullptr) {
       task_->resume_at = h;
       task_->waiting_site = site_;
@@ -79,42 +59,79 @@ class Hooked {
 
   Result await_resume() {
     if (task_ != nullptr) {
-      task_->on_cancel = {};
-      task_->waiting = false;
-      bool at = fault_ && fault_.timing == faultline::FaultTiming::at;
-      if (skip_) {
-        if (task_->cancel_pending) deliver_cancel();  // the cancellation wins over the fault
-        if (at) {  // at-throw / at-exit: the operation never ran
-          faultline::fault_took_effect(fault_);
-          throw_fault();
-        }
+      if (suspended_) {
+        task_->on_cancel = {};
+        task_->waiting = false;
       }
-      // NOTE: a sub-task's return is not a suspension point of this task: a cancellation
-      // still pending (it was pre-empted by a fault deeper down) waits for the next real await,
-      // as in asyncio, instead of replacing the sub-task's own result.
-      if (!kInline && task_->cancel_pending) deliver_cancel();  // the cancellation wins
-      if (fault_ && !at && fault_.kind == faultline::FaultKind::signal) {
-        // The signal arrives on resumption, after a successful operation only.
-        if constexpr (std::is_void_v<Result>) {
-          inner_.await_resume();
-          apply_after_fault();
-          return;
-        } else if constexpr (std::is_reference_v<Result>) {
-          Result result = inner_.await_resume();
-          apply_after_fault();
-          return static_cast<Result>(result);
-        } else {
-          Result result = inner_.await_resume();
-          apply_after_fault();
-          return result;
-        }
-      }
-      if (fault_ && !at) apply_after_fault();
+      if (fault_ || skip_ || task_->cancel_pending) [[unlikely]]
+        return resume_slow();
     }
     return inner_.await_resume();
   }
 
  private:
+  // NOTE: the slow paths stay out of line so the common await (no fault, no cancellation)
+  // inlines to a few loads and branches.
+  [[gnu::noinline]] bool ready_slow() {
+    if (task_->cancel_pending) return skip_op();
+    if (fault_.timing == faultline::FaultTiming::at) {
+      switch (fault_.kind) {
+        case faultline::FaultKind::throw_error:
+        case faultline::FaultKind::exit:
+          return skip_op();
+        default:
+          break;
+      }
+    }
+    if (!inner_.await_ready()) return false;
+    // The operation is ready: an `at` fault arrives before its result is taken.
+    if (fault_.timing == faultline::FaultTiming::at) {
+      if (fault_.kind == faultline::FaultKind::cancel) {
+        faultline::fault_took_effect(fault_);
+        task_->cancel();
+        return skip_op();
+      }
+      if (fault_.kind == faultline::FaultKind::signal) {
+        faultline::fault_took_effect(fault_);
+        std::raise(fault_.arg);
+      }
+    }
+    return true;
+  }
+
+  [[gnu::noinline]] Result resume_slow() {
+    bool at = fault_ && fault_.timing == faultline::FaultTiming::at;
+    if (skip_) {
+      if (task_->cancel_pending) deliver_cancel();  // the cancellation wins over the fault
+      if (at) {  // at-throw / at-exit: the operation never ran
+        faultline::fault_took_effect(fault_);
+        throw_fault();
+      }
+    }
+    // NOTE: a sub-task's return is not a suspension point of this task: a cancellation
+    // still pending (it was pre-empted by a fault deeper down) waits for the next real await,
+    // as in asyncio, instead of replacing the sub-task's own result.
+    if (!kInline && task_->cancel_pending) deliver_cancel();  // the cancellation wins
+    if (fault_ && !at && fault_.kind == faultline::FaultKind::signal) {
+      // The signal arrives on resumption, after a successful operation only.
+      if constexpr (std::is_void_v<Result>) {
+        inner_.await_resume();
+        apply_after_fault();
+        return;
+      } else if constexpr (std::is_reference_v<Result>) {
+        Result result = inner_.await_resume();
+        apply_after_fault();
+        return static_cast<Result>(result);
+      } else {
+        Result result = inner_.await_resume();
+        apply_after_fault();
+        return result;
+      }
+    }
+    if (fault_ && !at) apply_after_fault();
+    return inner_.await_resume();
+  }
+
   static constexpr bool kInline = requires { Inner::resumes_inline; };
 
   /// The operation completed and its effect stays (the item was dequeued, the bytes were
@@ -168,6 +185,7 @@ class Hooked {
   std::source_location site_;
   faultline::FaultAction fault_{};
   bool skip_ = false;
+  bool suspended_ = false;
 };
 
 }  // namespace rt::detail
