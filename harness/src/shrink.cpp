@@ -5,8 +5,15 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <mutex>
 
 namespace faultline {
+
+namespace {
+// NOTE: rapidcheck keeps its implicit generation parameters in global state; campaigns run
+// scenarios on several threads (--jobs), so every use of rapidcheck goes through this lock.
+std::recursive_mutex rapidcheck_mutex;
+}  // namespace
 
 const std::vector<Fault>& sweep_kinds() {
   static const std::vector<Fault> kinds = [] {
@@ -57,6 +64,7 @@ bool ordinal_free(const Schedule& s, std::uint64_t ordinal, std::size_t except) 
 }  // namespace
 
 Schedule random_schedule(std::uint64_t seed, std::uint64_t max_ordinal, int max_faults) {
+  std::lock_guard lock(rapidcheck_mutex);
   max_ordinal = std::max<std::uint64_t>(max_ordinal, 1);
   auto gen = rc::gen::exec([max_ordinal, max_faults] {
     int n = *rc::gen::inRange(1, std::max(1, max_faults) + 1);
@@ -106,6 +114,7 @@ std::vector<Schedule> simpler_schedules(const Schedule& s) {
 
 Schedule shrink(const Schedule& s, const std::function<bool(const Schedule&)>& still_fails, ShrinkLimits limits,
                 int* runs_used) {
+  std::lock_guard lock(rapidcheck_mutex);
   auto tree = rc::shrinkable::shrinkRecur(s, [](const Schedule& x) { return rc::seq::fromContainer(simpler_schedules(x)); });
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limits.max_seconds);
   int runs = 0;
