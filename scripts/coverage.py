@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from faultline_common import EXIT_INFRA, EXIT_OK, REPO, ScriptError, load_results, write_atomic  # noqa: E402
+from faultline_common import guarded, EXIT_INFRA, EXIT_OK, REPO, ScriptError, load_results, write_atomic  # noqa: E402
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -138,17 +138,14 @@ def generate(results, out_dir, gcovr_build=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
+
+    def steps():
         results = load_results(args.results)
         out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.results)), "coverage")
         print(generate(results, out, args.gcovr))
         return EXIT_OK
-    except ScriptError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return e.status
-    except OSError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_INFRA
+
+    return guarded(steps)
 
 
 if __name__ == "__main__":

@@ -106,3 +106,16 @@ def parse_shard(text):
     if count < 1 or not 0 <= index < count:
         raise ScriptError(f"bad shard '{text}': need 0 <= I < N", EXIT_USAGE)
     return index, count
+
+
+def guarded(step):
+    """Runs `step()` and returns its exit status; the one place errors become 'error: ...' on
+    stderr with their status (ScriptError's, or 3 for an OSError such as a full disk)."""
+    try:
+        return step()
+    except ScriptError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.status
+    except OSError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INFRA

@@ -10,7 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report_io  # noqa: E402
-from faultline_common import EXIT_FINDINGS, EXIT_INFRA, EXIT_OK, EXIT_USAGE, ScriptError, load_results, write_atomic  # noqa: E402
+from faultline_common import guarded, EXIT_FINDINGS, EXIT_INFRA, EXIT_OK, EXIT_USAGE, ScriptError, load_results, write_atomic  # noqa: E402
 import json  # noqa: E402
 
 SUMMED = ["runs", "corpus_runs", "sweep_runs", "sweep_planned", "deeper_runs", "random_runs", "worker_restarts", "unconfirmed"]
@@ -78,19 +78,16 @@ def merge(shards):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
+
+    def steps():
         merged = merge([load_results(resolve(p)) for p in args.inputs])
         write_atomic(os.path.join(args.out, "results.json"), json.dumps(merged, indent=2) + "\n")
         write_atomic(os.path.join(args.out, "junit.xml"), report_io.junit_xml(merged))
         write_atomic(os.path.join(args.out, "summary.md"), report_io.summary_markdown(merged, f"faultline: {len(args.inputs)} shards merged"))
         print(f"merged {len(args.inputs)} shard(s): {merged['runs']} runs, {merged['findings']} finding(s) -> {args.out}")
         return EXIT_FINDINGS if merged["findings"] else EXIT_OK
-    except ScriptError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return e.status
-    except OSError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_INFRA
+
+    return guarded(steps)
 
 
 if __name__ == "__main__":

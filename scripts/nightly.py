@@ -15,7 +15,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import coverage as coverage_report  # noqa: E402
 import report_io  # noqa: E402
-from faultline_common import (EXIT_FINDINGS, EXIT_INFRA, EXIT_OK, EXIT_USAGE, REPO, ScriptError,  # noqa: E402
+from faultline_common import (guarded, EXIT_FINDINGS, EXIT_INFRA, EXIT_OK, EXIT_USAGE, REPO, ScriptError,  # noqa: E402
                               ensure_built, load_results, parse_shard, shard_from_env, write_atomic)
 
 
@@ -89,7 +89,8 @@ def write_views(run_dir, stopped):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
+
+    def steps():
         shard = resolve_shard(args)
         seed = args.seed if args.seed is not None else secrets.randbits(63)
         log(f"seed {seed} (rerun with --seed {seed}), shard {shard[0]}/{shard[1]}")
@@ -105,12 +106,8 @@ def main(argv=None):
         log(f"{results['runs']} runs, {results['findings']} finding(s); open {os.path.join(run_dir, 'summary.md')} "
             f"and {os.path.join(run_dir, 'coverage', 'index.html')}")
         return EXIT_FINDINGS if results["findings"] else EXIT_OK
-    except ScriptError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return e.status
-    except OSError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_INFRA
+
+    return guarded(steps)
 
 
 if __name__ == "__main__":

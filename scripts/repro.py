@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from faultline_common import EXIT_INFRA, EXIT_USAGE, ScriptError, ensure_built  # noqa: E402
+from faultline_common import guarded, EXIT_INFRA, EXIT_USAGE, ScriptError, ensure_built  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -92,7 +92,8 @@ def resolve_target(args, binary):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
+
+    def steps():
         preset = "asan" if args.asan else args.preset
         binary = ensure_built(preset, lambda m: print(f"repro: {m}", file=sys.stderr))
         scenario, schedule, flaws = resolve_target(args, binary)
@@ -105,12 +106,8 @@ def main(argv=None):
             cmd = ["gdb", "-ex", "catch throw faultline::InjectedError", "-ex", "run", "--args"] + cmd
         print("repro: + " + " ".join(shlex.quote(c) for c in cmd), file=sys.stderr)
         return subprocess.call(cmd)
-    except ScriptError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return e.status
-    except OSError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_INFRA
+
+    return guarded(steps)
 
 
 if __name__ == "__main__":

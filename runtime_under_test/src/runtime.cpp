@@ -50,6 +50,11 @@ std::string describe_site(const std::source_location& site) {
 
 void exit_raised(TaskState& task) noexcept { task.runtime.exit_raised(task); }
 
+void wake_on_cancel(void* ctx) {
+  auto& task = *static_cast<TaskState*>(ctx);
+  task.runtime.wake(task, task.wait_generation);
+}
+
 ErrorKind classify_current_exception() noexcept {
   try {
     throw;

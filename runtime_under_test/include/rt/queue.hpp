@@ -83,7 +83,7 @@ class Queue {
     void await_suspend(std::coroutine_handle<>) {
       detail::TaskState& self = *Runtime::current()->current_task();
       s_->getters.push_back({detail::Ref<detail::TaskState>(&self), self.wait_generation, &slot_});
-      self.on_cancel = {&wake_self, &self};
+      self.on_cancel = {&detail::wake_on_cancel, &self};
     }
     T await_resume() {
       if (!slot_) {
@@ -97,10 +97,6 @@ class Queue {
     }
 
    private:
-    static void wake_self(void* ctx) {
-      auto& self = *static_cast<detail::TaskState*>(ctx);
-      self.runtime.wake(self, self.wait_generation);
-    }
     std::shared_ptr<State> s_;
     std::optional<T> slot_;
   };
@@ -113,7 +109,7 @@ class Queue {
     void await_suspend(std::coroutine_handle<>) {
       detail::TaskState& self = *Runtime::current()->current_task();
       s_->putters.push_back({detail::Ref<detail::TaskState>(&self), self.wait_generation, &item_});
-      self.on_cancel = {&wake_self, &self};
+      self.on_cancel = {&detail::wake_on_cancel, &self};
     }
     void await_resume() {
       if (!item_) return;  // a getter already took it in
@@ -124,10 +120,6 @@ class Queue {
     }
 
    private:
-    static void wake_self(void* ctx) {
-      auto& self = *static_cast<detail::TaskState*>(ctx);
-      self.runtime.wake(self, self.wait_generation);
-    }
     std::shared_ptr<State> s_;
     std::optional<T> item_;
   };
@@ -139,15 +131,11 @@ class Queue {
     void await_suspend(std::coroutine_handle<>) {
       detail::TaskState& self = *Runtime::current()->current_task();
       s_->joiners.push_back({detail::Ref<detail::TaskState>(&self), self.wait_generation, nullptr});
-      self.on_cancel = {&wake_self, &self};
+      self.on_cancel = {&detail::wake_on_cancel, &self};
     }
     void await_resume() const noexcept {}
 
    private:
-    static void wake_self(void* ctx) {
-      auto& self = *static_cast<detail::TaskState*>(ctx);
-      self.runtime.wake(self, self.wait_generation);
-    }
     std::shared_ptr<State> s_;
   };
 
@@ -158,15 +146,11 @@ class Queue {
     void await_suspend(std::coroutine_handle<>) {
       detail::TaskState& self = *Runtime::current()->current_task();
       s_->watchers.push_back({detail::Ref<detail::TaskState>(&self), self.wait_generation, nullptr});
-      self.on_cancel = {&wake_self, &self};
+      self.on_cancel = {&detail::wake_on_cancel, &self};
     }
     void await_resume() const noexcept {}
 
    private:
-    static void wake_self(void* ctx) {
-      auto& self = *static_cast<detail::TaskState*>(ctx);
-      self.runtime.wake(self, self.wait_generation);
-    }
     std::shared_ptr<State> s_;
   };
 

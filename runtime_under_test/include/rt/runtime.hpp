@@ -15,6 +15,12 @@
 
 namespace rt {
 
+namespace detail {
+/// A CancelHook for operations that simply resume the waiting task (it then raises Cancelled):
+/// `ctx` is the TaskState.
+void wake_on_cancel(void* ctx);
+}  // namespace detail
+
 /// Switches that bring back asyncio's historical behaviour, one per seed trap that lives in a
 /// runtime. All off by default: rt's defaults are the fixed behaviour.
 struct Flaws {

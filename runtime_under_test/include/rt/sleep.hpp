@@ -22,15 +22,11 @@ class SleepAwaiter {
       return;
     }
     rt.add_timer(rt.now_ns() + duration_ns_, self);
-    self.on_cancel = {&wake, &self};
+    self.on_cancel = {&detail::wake_on_cancel, &self};
   }
   void await_resume() const noexcept {}
 
  private:
-  static void wake(void* ctx) {
-    auto& self = *static_cast<TaskState*>(ctx);
-    self.runtime.wake(self, self.wait_generation);
-  }
   std::int64_t duration_ns_;
 };
 

@@ -50,15 +50,11 @@ class ThreadAwaiter {
       }, "to_thread completion");
     });
     // asyncio: cancelling the awaiting task does not stop the thread; shutdown waits for it.
-    self.on_cancel = {&wake_self, &self};
+    self.on_cancel = {&detail::wake_on_cancel, &self};
   }
   void await_resume() const noexcept {}
 
  private:
-  static void wake_self(void* ctx) {
-    auto& self = *static_cast<TaskState*>(ctx);
-    self.runtime.wake(self, self.wait_generation);
-  }
   std::function<R()> fn_;
   std::shared_ptr<ThreadResult<R>> result_;
 };
