@@ -103,9 +103,12 @@ class Explorer {
     return static_cast<int>(index % static_cast<std::uint64_t>(opt_.shard_count)) == opt_.shard_index;
   }
   double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
-  bool out_of_time() {
-    if ((stop_ != nullptr && *stop_) || Clock::now() >= deadline_) {
-      res_.complete = false;
+  /// True when the budget or a stop request ends the scenario. Only an unfinished corpus,
+  /// sweep or deeper phase makes it incomplete: the random phase is bounded by the budget.
+  bool out_of_time(Phase phase) {
+    bool stopped = stop_ != nullptr && *stop_;
+    if (stopped || Clock::now() >= deadline_) {
+      if (stopped || phase != Phase::random) res_.complete = false;
       return true;
     }
     return false;
@@ -175,7 +178,7 @@ class Explorer {
 
   Step run_counted(const Schedule& s, Phase phase) {
     Step st;
-    if (out_of_time()) {
+    if (out_of_time(phase)) {
       st.stopped = true;
       return st;
     }
