@@ -26,8 +26,12 @@ class Hooked {
 
   bool await_ready() {
     if (task_ == nullptr) return inner_.await_ready();
-    fault_ = faultline::at_await_point(site_, task_->id, task_->name.c_str());
-    if (fault_ || task_->cancel_pending) [[unlikely]]
+    faultline::FaultAction f = faultline::at_await_point(site_, task_->id, task_->name.c_str());
+    if (f) [[unlikely]] {
+      fault_ = f;
+      return ready_slow();
+    }
+    if (task_->cancel_pending) [[unlikely]]
       return ready_slow();
     return inner_.await_ready();
   }
@@ -63,7 +67,7 @@ class Hooked {
         task_->on_cancel = {};
         task_->waiting = false;
       }
-      if (fault_ || skip_ || task_->cancel_pending) [[unlikely]]
+      if (fault_.kind != faultline::FaultKind::none || skip_ || task_->cancel_pending) [[unlikely]]
         return resume_slow();
     }
     return inner_.await_resume();
