@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -153,6 +154,14 @@ int cmd_run(Args& args) {
   args.finish();
   Registry::instance().check_flaws(opt.flaws);
   for (const auto& n : opt.scenarios) Registry::instance().get(n);
+  {
+    // Fail before spending the budget if the reports cannot be written.
+    std::error_code ec;
+    std::filesystem::create_directories(report_dir, ec);
+    if (ec || access(report_dir.c_str(), W_OK) != 0)
+      internal_error("cannot write reports to " + report_dir + (ec ? ": " + ec.message() : std::string()),
+                     "choose another --report DIR or fix its permissions");
+  }
   if (seed_text) {
     opt.seed = parse_uint(*seed_text, "--seed");
   } else {
