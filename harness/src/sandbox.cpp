@@ -49,8 +49,11 @@ bool read_all(int fd, void* data, std::size_t n) {
 }
 
 bool write_frame(int fd, const std::string& s) {
+  // NOTE: one write per message: the round trip per run is what bounds persistent mode.
   std::uint32_t len = static_cast<std::uint32_t>(s.size());
-  return write_all(fd, &len, sizeof len) && write_all(fd, s.data(), s.size());
+  std::string frame(reinterpret_cast<const char*>(&len), sizeof len);
+  frame += s;
+  return write_all(fd, frame.data(), frame.size());
 }
 
 bool read_frame(int fd, std::string& s) {
@@ -224,7 +227,9 @@ RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::siz
       o = fork_and_supervise(req, record, output_limit);
     }
     Response r{static_cast<std::int32_t>(o.end.kind), o.end.value, o.output_bytes, static_cast<std::uint32_t>(o.output_tail.size())};
-    if (!write_all(out_fd, &r, sizeof r) || !write_all(out_fd, o.output_tail.data(), o.output_tail.size())) _exit(0);
+    std::string answer(reinterpret_cast<const char*>(&r), sizeof r);
+    answer += o.output_tail;
+    if (!write_all(out_fd, answer.data(), answer.size())) _exit(0);
   }
 }
 
