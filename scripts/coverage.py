@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from faultline_common import guarded, EXIT_INFRA, EXIT_OK, REPO, ScriptError, load_results, write_atomic  # noqa: E402
+from faultline_common import guarded, EXIT_OK, REPO, ScriptError, load_results, write_atomic  # noqa: E402
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }

@@ -5,13 +5,13 @@
 Exit status: 0 merged with no finding, 1 merged with findings, 2 usage error, 3 infrastructure failure.
 """
 import argparse
+import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report_io  # noqa: E402
-from faultline_common import guarded, EXIT_FINDINGS, EXIT_INFRA, EXIT_OK, EXIT_USAGE, ScriptError, load_results, write_atomic  # noqa: E402
-import json  # noqa: E402
+from faultline_common import guarded, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ScriptError, load_results, write_atomic  # noqa: E402
 
 SUMMED = ["runs", "corpus_runs", "sweep_runs", "sweep_planned", "deeper_runs", "random_runs", "worker_restarts", "unconfirmed"]
 

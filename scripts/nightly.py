@@ -15,7 +15,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import coverage as coverage_report  # noqa: E402
 import report_io  # noqa: E402
-from faultline_common import (guarded, EXIT_FINDINGS, EXIT_INFRA, EXIT_OK, EXIT_USAGE, REPO, ScriptError,  # noqa: E402
+from faultline_common import (guarded, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, REPO, ScriptError,  # noqa: E402
                               ensure_built, load_results, parse_shard, shard_from_env, write_atomic)
 
 

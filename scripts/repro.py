@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from faultline_common import guarded, EXIT_INFRA, EXIT_USAGE, ScriptError, ensure_built  # noqa: E402
+from faultline_common import guarded, EXIT_USAGE, ScriptError, ensure_built  # noqa: E402
 
 
 def parse_args(argv=None):

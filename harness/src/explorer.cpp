@@ -79,8 +79,7 @@ class Explorer {
     if (!opt_.corpus_dir.empty()) {
       auto corpus = read_corpus(opt_.corpus_dir, sc_.name, opt_.flaws);
       for (std::size_t i = 0; i < corpus.size(); ++i)
-        if (mine(i) && !run_counted(corpus[i], Phase::corpus).stopped) {
-        }
+        if (mine(i) && run_counted(corpus[i], Phase::corpus).stopped) break;
     }
     discover();
     if (opt_.sweep) sweep_and_deepen();

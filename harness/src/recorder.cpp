@@ -39,7 +39,9 @@ std::uint16_t Recorder::site_id(const std::source_location& site) noexcept {
   if (it != site_ids_.end()) return it->second;
   std::uint16_t id = static_cast<std::uint16_t>(std::min<std::size_t>(r_.site_count, kMaxSites - 1));
   if (r_.site_count < kMaxSites) {
-    copy_text(r_.sites[r_.site_count], sizeof(r_.sites[0]), describe(site));
+    std::string text = describe(site);
+    copy_text(r_.sites[r_.site_count], sizeof(r_.sites[0]), text);
+    site_hashes_.push_back(fnv(1469598103934665603ull, text.data(), text.size()));
     ++r_.site_count;
   }
   site_ids_.emplace(key, id);
@@ -54,8 +56,9 @@ FaultAction Recorder::on_await(const std::source_location& site, std::uint64_t t
     const Fault& f = schedule_.faults[next_fault_++];
     action = FaultAction{f.kind, f.timing, f.arg, ordinal};
   }
-  // The hash covers the site's text (stable across processes), the task and the fault.
-  std::uint64_t h = fnv(r_.trace_hash, r_.sites[sid], std::strlen(r_.sites[sid]));
+  // The hash covers the site's text (stable across processes, hashed once per site), the
+  // task and the fault.
+  std::uint64_t h = fnv(r_.trace_hash, &site_hashes_[sid], sizeof(std::uint64_t));
   std::uint32_t tid = static_cast<std::uint32_t>(task_id);
   h = fnv(h, &tid, sizeof tid);
   h = fnv(h, &action.kind, 1);

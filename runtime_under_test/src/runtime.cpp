@@ -214,7 +214,6 @@ void Runtime::adopt(detail::TaskState& t) {
 void Runtime::protect(detail::TaskState& t) {
   if (t.is_protected || t.done) return;
   t.is_protected = true;
-  ++live_protected_;
   if (observer_ != nullptr) observer_->protected_begun(t.id, t.name.c_str());
 }
 
@@ -235,10 +234,7 @@ void Runtime::task_finished(detail::TaskState& t) noexcept {
                                                                     : faultline::TaskEnd::error;
     observer_->task_finished(t.id, how);
   }
-  if (t.is_protected) {
-    --live_protected_;
-    if (t.error_kind == ErrorKind::none && observer_ != nullptr) observer_->protected_committed(t.id);
-  }
+  if (t.is_protected && t.error_kind == ErrorKind::none && observer_ != nullptr) observer_->protected_committed(t.id);
   auto set_cause = [&](faultline::ShutdownCause cause, int detail) {
     if (!was_exiting) take_pending_signal();  // a signal that arrived earlier in this step came first
     if (cause_set_) return;
@@ -366,7 +362,6 @@ bool Runtime::advance_clock(Phase phase) {
 }
 
 void Runtime::loop(Phase phase) {
-  phase_ = phase;
   for (;;) {
     run_ready();
     take_pending_signal();
@@ -502,7 +497,6 @@ int Runtime::run(Task<int> main) {
   loop(Phase::running);
   begin_shutdown();
   loop(Phase::shutdown);
-  phase_ = Phase::closed;
   finish_shutdown();
   int status = exit_status();
   if (observer_ != nullptr) observer_->shutdown_ended(status);

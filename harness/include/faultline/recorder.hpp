@@ -61,6 +61,7 @@ class Recorder final : public AwaitSink, public RuntimeObserver, public LedgerSi
     }
   };
   std::unordered_map<SiteKey, std::uint16_t, SiteKeyHash> site_ids_;
+  std::vector<std::uint64_t> site_hashes_;  // FNV of each site's text, computed once per site
 };
 
 /// Installs a Recorder as the thread's await sink, the runtime observer and the ledger.

@@ -90,7 +90,7 @@ class Runtime {
   Io& io();
 
  private:
-  enum class Phase { running, shutdown, closed };
+  enum class Phase { running, shutdown };
   struct Timer {
     std::int64_t deadline_ns;
     std::uint64_t seq;
@@ -124,7 +124,6 @@ class Runtime {
   detail::TaskState* live_head_ = nullptr;
   detail::TaskState* live_tail_ = nullptr;
   std::size_t live_count_ = 0;
-  std::size_t live_protected_ = 0;
   std::size_t exits_in_flight_ = 0;
   // Tasks never started (spawn-in-shutdown flaw) and tasks that ended with an error, kept
   // to report them destroyed pending or to check that their error was retrieved.
@@ -132,7 +131,6 @@ class Runtime {
   detail::TaskState* main_ = nullptr;
   std::uint64_t last_id_ = 0;
   bool shutting_down_ = false;
-  Phase phase_ = Phase::running;
   // What ended the run; the first cause wins.
   faultline::ShutdownCause cause_ = faultline::ShutdownCause::main_returned;
   bool cause_set_ = false;
