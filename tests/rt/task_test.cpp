@@ -126,3 +126,33 @@ TEST(Task, AfterCancelLosesTheDequeuedItem) {
   EXPECT_EQ(runtime.run(queue_main(b)), 0);
   EXPECT_EQ(b.taken, 0);
 }
+
+TEST(Task, AfterThrowKeepsTheOperationsEffect) {
+  // The get completed (the item left the queue), then InjectedError hits on resumption.
+  Box b;
+  OneFaultSink sink(2, fault(FaultKind::throw_error, FaultTiming::after));
+  faultline::ScopedSink scope(&sink);
+  rt::Runtime runtime;
+  EXPECT_EQ(runtime.run(queue_main(b)), 0);  // main catches the consumer's error
+  EXPECT_EQ(b.taken, 0);
+  EXPECT_EQ(b.q.size(), 0u);
+}
+
+TEST(Task, AfterExitEndsWithItsCode) {
+  OneFaultSink sink(2, fault(FaultKind::exit, FaultTiming::after, 9));
+  faultline::ScopedSink scope(&sink);
+  rt::Runtime runtime;
+  EXPECT_EQ(runtime.run(parent()), 9);
+}
+
+TEST(Task, SignalFaultStartsAGracefulShutdownEndingBySignal) {
+  for (FaultTiming timing : {FaultTiming::at, FaultTiming::after}) {
+    OneFaultSink sink(2, fault(FaultKind::signal, timing, SIGHUP));
+    faultline::ScopedSink scope(&sink);
+    rt::Options options;
+    options.signal_policy = rt::SignalPolicy::exit_128_plus;
+    rt::Runtime runtime(options);
+    EXPECT_EQ(runtime.run(parent()), 128 + SIGHUP);
+    EXPECT_LE(sink.trace.size(), 3u);  // the shutdown begins at the next suspension
+  }
+}
