@@ -40,9 +40,9 @@ faultline::Scenario make() {
   s.twin = "graceful_shutdown_buggy";
   s.flaws = {{"shutdown_cancels_all", "protected-work"}};
   s.spec.protected_units = {"work0", "work1", "work2"};
-  s.spec.rules = {scenarios::loses_work(FaultKind::cancel, "protected_worker", "cancelling the work itself loses it"),
-                  scenarios::loses_work(FaultKind::throw_error, "protected_worker", "the work itself failed"),
-                  scenarios::loses_work(FaultKind::exit, "protected_worker", "the work itself asked to exit")};
+  s.spec.rules = {scenarios::loses_own_work(FaultKind::cancel, "protected_worker", "cancelling the work itself loses it"),
+                  scenarios::loses_own_work(FaultKind::throw_error, "protected_worker", "the work itself failed"),
+                  scenarios::loses_own_work(FaultKind::exit, "protected_worker", "the work itself asked to exit")};
   s.program = scenarios::on_rt(&graceful_main);
   return s;
 }

@@ -39,38 +39,4 @@ std::function<int(const faultline::RunContext&)> on_rt(MainFn main, rt::Options 
   };
 }
 
-faultline::SpecRule tolerated(faultline::FaultKind kind, std::string task, std::string why) {
-  faultline::SpecRule r;
-  r.kind = kind;
-  r.task = std::move(task);
-  r.tolerated = true;
-  r.why = std::move(why);
-  return r;
-}
-
-faultline::SpecRule tolerated_at(faultline::FaultKind kind, std::string site, std::string why) {
-  faultline::SpecRule r = tolerated(kind, "", std::move(why));
-  r.site = std::move(site);
-  return r;
-}
-
-faultline::SpecRule fails_losing_work(faultline::FaultKind kind, std::string task, faultline::ExitStatus status, std::string why) {
-  faultline::SpecRule r;
-  r.kind = kind;
-  r.task = std::move(task);
-  r.status = status;
-  r.excuses_lost_work = true;
-  r.why = std::move(why);
-  return r;
-}
-
-faultline::SpecRule loses_work(faultline::FaultKind kind, std::string task, std::string why) {
-  faultline::SpecRule r;
-  r.kind = kind;
-  r.task = std::move(task);
-  r.excuses_lost_work = true;
-  r.why = std::move(why);
-  return r;
-}
-
 }  // namespace scenarios

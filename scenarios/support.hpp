@@ -7,6 +7,7 @@
 
 #include <faultline/ledger.hpp>
 #include <faultline/scenario.hpp>
+#include <faultline/spec_rows.hpp>
 #include <rt/rt.hpp>
 
 namespace scenarios {
@@ -29,13 +30,11 @@ using MainFn = rt::Task<int> (*)();
 /// by the signal (through faultline's seam).
 std::function<int(const faultline::RunContext&)> on_rt(MainFn main, rt::Options base = {});
 
-/// A spec row: a fault of `kind` in tasks whose name contains `task` is tolerated.
-faultline::SpecRule tolerated(faultline::FaultKind kind, std::string task, std::string why);
-/// A spec row: a fault of `kind` at await sites whose text contains `site` is tolerated.
-faultline::SpecRule tolerated_at(faultline::FaultKind kind, std::string site, std::string why);
-/// A spec row: such a fault must end the process with `status`; lost protected work is expected.
-faultline::SpecRule fails_losing_work(faultline::FaultKind kind, std::string task, faultline::ExitStatus status, std::string why);
-/// A spec row: such a fault legitimately loses protected work; the status is the kind's default.
-faultline::SpecRule loses_work(faultline::FaultKind kind, std::string task, std::string why);
+// The spec-writing rows are public: <faultline/spec_rows.hpp>.
+using faultline::fails_losing_work;
+using faultline::loses_own_work;
+using faultline::loses_work;
+using faultline::tolerated;
+using faultline::tolerated_at;
 
 }  // namespace scenarios

@@ -18,6 +18,9 @@ class ScriptError(Exception):
         self.status = status
 
 
+SCHEMA_VERSIONS = (1, 2)  # 2 added health warnings, divergence and determinism checks
+
+
 def error(message, status):
     """Prints 'error: ...' on stderr and exits with `status`."""
     print(f"error: {message}", file=sys.stderr)
@@ -75,8 +78,8 @@ def load_results(path):
         raise ScriptError(f"{path} does not exist", EXIT_USAGE) from e
     except json.JSONDecodeError as e:
         raise ScriptError(f"{path} is not valid JSON: {e}", EXIT_USAGE) from e
-    if data.get("schema_version") != 1:
-        raise ScriptError(f"{path} has schema_version {data.get('schema_version')}, expected 1", EXIT_USAGE)
+    if data.get("schema_version") not in SCHEMA_VERSIONS:
+        raise ScriptError(f"{path} has schema_version {data.get('schema_version')}, expected one of {SCHEMA_VERSIONS}", EXIT_USAGE)
     return data
 
 

@@ -13,7 +13,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report_io  # noqa: E402
 from faultline_common import guarded, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ScriptError, load_results, write_atomic  # noqa: E402
 
-SUMMED = ["runs", "corpus_runs", "sweep_runs", "sweep_planned", "deeper_runs", "random_runs", "worker_restarts", "unconfirmed"]
+SUMMED = ["runs", "corpus_runs", "sweep_runs", "sweep_planned", "deeper_runs", "random_runs", "worker_restarts", "unconfirmed",
+          "determinism_checks", "watchdog_kills"]
 
 
 def parse_args(argv=None):
@@ -44,7 +45,8 @@ def merge(shards):
         for sc in shard.get("scenarios", []):
             key = (sc["name"], tuple(sc.get("flaws", [])))
             if key not in by_key:
-                by_key[key] = {**sc, "coverage": {}, "findings": [], "coverage_curve": [], "complete": True, "await_points": sc["await_points"]}
+                by_key[key] = {**sc, "coverage": {}, "findings": [], "coverage_curve": [], "complete": True, "await_points": sc["await_points"],
+                               "health": []}
                 for f in SUMMED:
                     by_key[key][f] = 0
                 order.append(key)
@@ -52,6 +54,9 @@ def merge(shards):
             for f in SUMMED:
                 m[f] += sc.get(f, 0)
             m["complete"] = m["complete"] and sc.get("complete", True)
+            for warning in sc.get("health", []):
+                if warning not in m["health"]:
+                    m["health"].append(warning)
             m["seconds"] = max(m.get("seconds", 0), sc.get("seconds", 0))
             for site in sc.get("coverage", []):
                 dst = m["coverage"].setdefault(site["site"], {"site": site["site"], "hits": 0, "faults": {}})

@@ -21,6 +21,10 @@ def summary_markdown(results, title="faultline campaign"):
         found = ", ".join(f"`{f['oracle']}`" for f in s.get("findings", [])) or "none"
         lines.append(f"| {suite_name(s)} | {s.get('await_points')} | {s.get('runs')} ({s.get('sweep_runs')} / {s.get('deeper_runs')} / "
                      f"{s.get('random_runs')}) | {'yes' if s.get('complete') else 'no'} | {found} |")
+    warnings = [(s, w) for s in results.get("scenarios", []) for w in s.get("health", [])]
+    if warnings:
+        lines += ["", "## Health warnings", ""]
+        lines += [f"- {suite_name(s)}: `{w['id']}`: {w['message']}" for s, w in warnings]
     findings = [(s, f) for s in results.get("scenarios", []) for f in s.get("findings", [])]
     if findings:
         lines += ["", "## Findings", ""]
@@ -28,7 +32,8 @@ def summary_markdown(results, title="faultline campaign"):
             lines += [f"### {suite_name(s)}: `{f['oracle']}`", "", f"{f['explanation']}", "",
                       f"- schedule: `{f['schedule']}` ({f['faults']} fault(s); found after {f['runs_until_found']} runs)",
                       f"- expected {f['expected']}, got {f['actual']}",
-                      f"- replay: `{f['replay']}`", "", "```"] + f.get("trace_tail", []) + ["```", ""]
+                      f"- replay: `{f['replay']}`"] + ([f"- replays diverged: {f['divergence']}"] if f.get("divergence") else []) + \
+                     ["", "```"] + f.get("trace_tail", []) + ["```", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -52,6 +57,9 @@ def junit_xml(results):
                     body = "\n".join([f"schedule: {f['schedule']}"] + f.get("trace_tail", []))
                     out.append(f'      <failure message={quoteattr(message)} type={quoteattr(oracle)}>{escape(body)}</failure>')
             out.append("    </testcase>")
+        if s.get("health"):
+            text = "\n".join(f"health warning {w['id']}: {w['message']}" for w in s["health"])
+            out.append(f"    <system-err>{escape(text)}</system-err>")
         out.append("  </testsuite>")
     out.append("</testsuites>")
     return "\n".join(out) + "\n"

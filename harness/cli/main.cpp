@@ -57,7 +57,8 @@ const char* const kRunHelp =
     "  --corpus DIR              replay past failures from DIR first and add new ones to it\n"
     "  --forked                  run every schedule in a forked child (default: persistent worker,\n"
     "                            findings always confirmed in a forked child)\n"
-    "  --replays N               forked replays of each finding to check its trace (default 5)\n";
+    "  --replays N               forked replays of each finding to check its trace (default 5)\n"
+    "  --check-determinism P     replay P% of clean runs and compare their paths (default 1; 0 = off)\n";
 
 const char* const kReplayHelp =
     "faultline replay SCENARIO --schedule TEXT [options]\n"
@@ -123,9 +124,11 @@ void print_finding(const Finding& f) {
   o << "FINDING " << f.oracle << " in " << f.scenario;
   for (const auto& x : f.flaws) o << " +" << x;
   o << "\n  " << f.explanation << "\n  schedule: " << to_string(f.schedule) << "  (shrunk from '" << to_string(f.original)
-    << "' in " << f.shrink_runs << " runs; found after " << f.runs_until_found << " runs)\n  trace tail:\n";
+    << "' in " << f.shrink_runs << " runs; found after " << f.runs_until_found << " runs)\n  trace (the faults' windows, then the tail):\n";
   for (const auto& l : f.trace_tail) o << "    " << l << "\n";
-  o << "  same trace in " << f.replays_same_trace << "/" << f.replays << " forked replays\n  replay: " << f.replay_command << "\n";
+  o << "  same trace in " << f.replays_same_trace << "/" << f.replays << " forked replays";
+  if (!f.divergence.empty()) o << " (first divergence: " << f.divergence << ")";
+  o << "\n  replay: " << f.replay_command << "\n";
   std::fputs(o.str().c_str(), stdout);
   std::fflush(stdout);
 }
@@ -145,6 +148,7 @@ int cmd_run(Args& args) {
   opt.timeout_ms = static_cast<int>(parse_duration_s(args.value("--timeout", "2s"), "--timeout") * 1000);
   if (opt.timeout_ms < 1) usage_error("--timeout must be at least 1ms", "e.g. --timeout 2s");
   opt.replays = static_cast<int>(parse_uint(args.value("--replays", "5"), "--replays", 1, 1000));
+  opt.check_determinism = parse_uint(args.value("--check-determinism", "1"), "--check-determinism", 0, 100) / 100.0;
   opt.flaws = args.values("--flaw");
   opt.exec = args.flag("--forked") ? ExecMode::forked : ExecMode::persistent;
   std::string report_dir = args.value("--report", "reports/latest");
@@ -193,6 +197,8 @@ int cmd_run(Args& args) {
   CampaignResult result = run_campaign(opt, progress, on_finding, &stop_requested);
   if (tty) std::fputs("\r\033[K", stderr);
   write_reports(report_dir, result);
+  for (const auto& s : result.scenarios)
+    for (const auto& w : s.health) std::printf("health warning %s: %s: %s\n", s.scenario.c_str(), w.id.c_str(), w.message.c_str());
   std::uint64_t sweep = 0, deeper = 0, random = 0;
   for (const auto& s : result.scenarios) sweep += s.sweep_runs, deeper += s.deeper_runs, random += s.random_runs;
   std::printf("faultline: %zu scenario(s), %llu runs (sweep %llu, deeper %llu, random %llu) in %.2fs, %zu finding(s)%s; reports in %s\n",
@@ -228,19 +234,20 @@ int cmd_replay(Args& args) {
   Registry::instance().check_flaws(flaws);
   RunRequest req{&sc, flaws, parse_schedule(*schedule_text), timeout_ms};
   std::unique_ptr<Worker> worker;
-  std::unique_ptr<RunRecord> local;
-  std::uint64_t first_hash = 0;
+  RunRecord* local = nullptr;
+  TraceFingerprint first;
+  std::string divergence;
   int same = 0;
   Verdict verdict;
   for (int i = 0; i < times; ++i) {
     RunOutcome o;
     const RunRecord* rec = nullptr;
     if (no_fork) {
-      if (!local) local = std::make_unique<RunRecord>();
+      if (local == nullptr) local = map_shared_record();
       int status = run_in_this_process(req, *local, true);
       o.end = local->recorded_signal ? ProcessEnd{ProcessEnd::Kind::signaled, local->recorded_signal}
                                      : ProcessEnd{ProcessEnd::Kind::exited, status & 0xff};
-      rec = local.get();
+      rec = local;
     } else {
       if (!worker) worker = std::make_unique<Worker>(ExecMode::forked);
       o = worker->run(req);
@@ -248,25 +255,31 @@ int cmd_replay(Args& args) {
     }
     Verdict v = judge(sc, *rec, o);
     if (i == 0) {
-      first_hash = rec->trace_hash;
+      first = fingerprint(*rec);
       verdict = v;
       std::printf("scenario %s, schedule '%s'%s\n", sc.name.c_str(), to_string(req.schedule).c_str(),
                   flaws.empty() ? "" : (", flaws " + flaws[0] + (flaws.size() > 1 ? ",..." : "")).c_str());
-      std::vector<std::string> lines = trace_tail(*rec, trace ? kMaxTrace : 12);
-      std::printf("trace (%s%llu await points):\n", trace ? "" : "tail of ", static_cast<unsigned long long>(rec->await_points));
+      std::vector<std::string> lines = trace_excerpt(*rec, trace ? kTraceTail : 12);
+      std::printf("trace (%s%llu await points):\n", trace ? "the faults' windows and the last 1024 of " : "the faults' windows and the tail of ",
+                  static_cast<unsigned long long>(rec->await_points));
       for (const auto& l : lines) std::printf("  %s\n", l.c_str());
       std::string ev = problems(*rec);
       if (!ev.empty()) std::printf("runtime reported:\n  %s\n", ev.c_str());
       if (!o.output_tail.empty() && trace) std::printf("output (last %zu bytes):\n%s\n", o.output_tail.size(), o.output_tail.c_str());
       std::printf("ended: %s; spec expects %s (%s)\n", v.actual.c_str(), to_string(v.expected.status).c_str(), v.expected.reason.c_str());
+      if (std::string limits = record_limits(*rec); !limits.empty()) std::printf("health: record-limit: %s\n", limits.c_str());
       if (v.violations.empty()) std::printf("verdict: clean (every oracle holds)\n");
       for (const auto& x : v.violations) std::printf("VIOLATION %s: %s\n", x.oracle.c_str(), x.explanation.c_str());
     }
-    if (rec->trace_hash == first_hash) ++same;
+    std::string where = i == 0 ? std::string() : first_divergence(first, fingerprint(*rec));
+    if (where.empty()) ++same;
+    else if (divergence.empty()) divergence = where;
   }
+  if (local != nullptr) unmap_shared_record(local);
   if (times > 1) std::printf("determinism: same trace in %d/%d replays\n", same, times);
   bool diverged = same != times;
-  if (diverged) std::printf("VIOLATION %s: the trace differed between replays\n", oracle_id::nondeterminism);
+  if (diverged)
+    std::printf("VIOLATION %s: the trace differed between replays, first at %s\n", oracle_id::nondeterminism, divergence.c_str());
   return verdict.violations.empty() && !diverged ? 0 : 1;
 }
 

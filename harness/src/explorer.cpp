@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include <faultline/atomic_file.hpp>
 #include <faultline/error.hpp>
@@ -59,8 +60,8 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-std::string fault_key(const TraceEntry& e) {
-  return kind_to_string(static_cast<FaultKind>(e.fault_kind), e.fault_arg) + (e.fault_timing ? "+" : "");
+std::string fault_key(const InjectedFault& e) {
+  return kind_to_string(static_cast<FaultKind>(e.kind), e.arg) + (e.timing ? "+" : "");
 }
 
 class Explorer {
@@ -83,8 +84,10 @@ class Explorer {
     }
     discover();
     if (opt_.sweep) sweep_and_deepen();
+    bool sweep_done = res_.complete;
     if (opt_.random) random_phase();
     res_.seconds = seconds();
+    health(sweep_done);
     res_.worker_restarts = static_cast<std::uint64_t>(primary_.starts() - 1 + (forked_ ? forked_->starts() - 1 : 0));
     report_progress(true);
     return std::move(res_);
@@ -123,15 +126,70 @@ class Explorer {
     RunOutcome o = primary_.run(req);
     const RunRecord& r = primary_.record();
     res_.await_points = r.await_points;
-    std::uint32_t len = std::min<std::uint32_t>(r.trace_len, kMaxTrace);
-    for (std::uint32_t i = 0; i < len; ++i)
-      discovered_.insert({r.sites[r.trace[i].site], r.trace[i].during_shutdown != 0});
+    for (std::uint32_t i = 0; i < site_count(r); ++i)
+      for (int during : {0, 1})
+        if (r.sites[i].first_past_faults[during] != 0) discovered_.insert({r.sites[i].text, during != 0});
     // Every shard runs discovery; only shard 0 counts it, so shards add up to one campaign.
     Verdict v = judge(sc_, r, o);
     if (opt_.shard_index == 0) {
-      account(r, v, Phase::discovery);
+      account(r, o, v, Phase::discovery);
       if (!v.violations.empty()) handle_findings(Schedule{}, v);
     }
+    // NOTE: the fault-free run is always run twice: a scenario that claims determinism but
+    // reads the wall clock or a random device parts ways here more often than not.
+    if (sc_.deterministic) check_same_path(Schedule{}, fingerprint(primary_.record()));
+  }
+
+  /// Replays `s` and compares the path with `first`; a divergence is a nondeterminism finding.
+  void check_same_path(const Schedule& s, const TraceFingerprint& first) {
+    ++res_.determinism_checks;
+    run_raw(primary_, s);
+    std::string where = first_divergence(first, fingerprint(primary_.record()));
+    if (where.empty()) return;
+    nondeterministic_ = true;
+    if (!found_.insert(oracle_id::nondeterminism).second) return;
+    Finding f;
+    f.scenario = sc_.name;
+    f.flaws = opt_.flaws;
+    f.oracle = oracle_id::nondeterminism;
+    f.schedule = f.original = s;
+    f.divergence = where;
+    f.explanation = "two runs of the same schedule took different paths, first at " + where +
+                    ": the scenario claims to be deterministic but reads something that changes between runs "
+                    "(the wall clock, a random device, thread timing)";
+    f.runs_until_found = res_.runs;
+    f.seconds_until_found = seconds();
+    f.trace_tail = trace_excerpt(primary_.record(), 12);
+    f.replay_command = replay_command(sc_.name, s, opt_.flaws) + " --times 5";
+    f.replays = 2;
+    f.replays_same_trace = 1;
+    res_.findings.push_back(f);
+    if (on_finding_) on_finding_(f);
+  }
+
+  /// Whether the `index`-th clean run is replayed to check determinism (fixed by the seed).
+  bool check_this_run(std::uint64_t index) const {
+    if (!sc_.deterministic || opt_.check_determinism <= 0) return false;
+    double u = static_cast<double>(mix(opt_.seed ^ (index * 0x9e3779b97f4a7c15ull)) >> 11) / 9007199254740992.0;
+    return u < opt_.check_determinism;
+  }
+
+  void health(bool sweep_done) {
+    auto warn = [&](const char* id, std::string message) { res_.health.push_back({id, std::move(message)}); };
+    if (res_.await_points == 0)
+      warn("no-await-points", "the fault-free run reached no await point: no fault can be injected; is the program "
+                              "built against the hooked runtime?");
+    if (opt_.sweep && !sweep_done)
+      warn("sweep-incomplete", "the single-fault sweep did not finish (" + std::to_string(res_.sweep_runs) + " of " +
+                                   std::to_string(res_.sweep_planned) + " runs): raise --budget or use --shard");
+    if (res_.watchdog_kills > 3)
+      warn("watchdog-kills", std::to_string(res_.watchdog_kills) + " runs were killed by the " +
+                                 std::to_string(opt_.timeout_ms) + " ms watchdog: each costs the whole timeout; "
+                                 "check for real-time waits, or raise --timeout");
+    if (nondeterministic_)
+      warn("nondeterministic", "runs of one schedule took different paths: ordinals are not stable, so the sweep "
+                               "and replays are not reliable; set `deterministic = false` or remove the source");
+    if (!record_limit_.empty()) warn("record-limit", "a run reached a bound of the run record: " + record_limit_);
   }
 
   void sweep_and_deepen() {
@@ -184,29 +242,29 @@ class Explorer {
     RunOutcome o = run_raw(primary_, s);
     const RunRecord& r = primary_.record();
     st.verdict = judge(sc_, r, o);
-    account(r, st.verdict, phase);
-    if (phase == Phase::sweep || phase == Phase::deeper) st.new_ordinals = new_ordinals(r, s);
+    account(r, o, st.verdict, phase);
+    if (phase == Phase::sweep || phase == Phase::deeper) st.new_ordinals = new_ordinals(r);
     if (!st.verdict.violations.empty()) handle_findings(s, st.verdict);
+    else if (check_this_run(res_.runs)) check_same_path(s, fingerprint(r));
     report_progress(false);
     return st;
   }
 
-  std::vector<std::uint64_t> new_ordinals(const RunRecord& r, const Schedule& s) const {
+  /// Await points past the schedule's last fault at (site, shutdown phase) pairs the
+  /// fault-free run never reached, earliest first.
+  std::vector<std::uint64_t> new_ordinals(const RunRecord& r) const {
     std::vector<std::uint64_t> out;
-    std::set<std::pair<std::string, bool>> seen;
-    std::uint64_t last = s.faults.empty() ? 0 : s.faults.back().ordinal;
-    std::uint32_t len = std::min<std::uint32_t>(r.trace_len, kMaxTrace);
-    for (std::uint32_t i = 0; i < len && out.size() < kMaxNewOrdinals; ++i) {
-      const TraceEntry& e = r.trace[i];
-      if (e.ordinal <= last) continue;
-      std::pair<std::string, bool> key{r.sites[e.site], e.during_shutdown != 0};
-      if (discovered_.count(key) || !seen.insert(key).second) continue;
-      out.push_back(e.ordinal);
-    }
+    for (std::uint32_t i = 0; i < site_count(r); ++i)
+      for (int during : {0, 1}) {
+        std::uint64_t o = r.sites[i].first_past_faults[during];
+        if (o != 0 && !discovered_.count({r.sites[i].text, during != 0})) out.push_back(o);
+      }
+    std::sort(out.begin(), out.end());
+    if (out.size() > kMaxNewOrdinals) out.resize(kMaxNewOrdinals);
     return out;
   }
 
-  void account(const RunRecord& r, const Verdict& v, Phase phase) {
+  void account(const RunRecord& r, const RunOutcome& o, const Verdict& v, Phase phase) {
     ++res_.runs;
     switch (phase) {
       case Phase::corpus: ++res_.corpus_runs; break;
@@ -215,19 +273,18 @@ class Explorer {
       case Phase::deeper: ++res_.deeper_runs; break;
       case Phase::random: ++res_.random_runs; break;
     }
-    std::uint32_t len = std::min<std::uint32_t>(r.trace_len, kMaxTrace);
+    if (o.end.kind == ProcessEnd::Kind::timed_out) ++res_.watchdog_kills;
+    if (record_limit_.empty()) record_limit_ = record_limits(r);
     bool ok = v.violations.empty();
-    for (std::uint32_t i = 0; i < len; ++i) {
-      const TraceEntry& e = r.trace[i];
-      SiteStats& site = res_.coverage[r.sites[e.site]];
-      ++site.hits;
-      if (e.fault_kind == 0) continue;
+    for (std::uint32_t i = 0; i < site_count(r); ++i) res_.coverage[r.sites[i].text].hits += r.sites[i].hits;
+    for (std::uint32_t i = 0; i < r.injected_count && i < kMaxInjected; ++i) {
+      const InjectedFault& e = r.injected[i];
+      std::string site = e.site < site_count(r) ? r.sites[e.site].text : "?";
       std::string key = fault_key(e);
-      FaultStats& fs = site.faults[key];
+      FaultStats& fs = res_.coverage[site].faults[key];
       ++fs.injected;
       ++(ok ? fs.handled : fs.finding);
-      if (covered_.insert(std::string(r.sites[e.site]) + "|" + key).second)
-        res_.coverage_curve.emplace_back(res_.runs, covered_.size());
+      if (covered_.insert(site + "|" + key).second) res_.coverage_curve.emplace_back(res_.runs, covered_.size());
     }
   }
 
@@ -263,7 +320,16 @@ class Explorer {
       f.replay_command = replay_command(sc_.name, f.schedule, opt_.flaws);
       res_.findings.push_back(f);
       if (on_finding_) on_finding_(f);
+      if (pending_divergence_) {
+        Schedule diverging = *std::exchange(pending_divergence_, std::nullopt);
+        check_same_path(diverging, fingerprint_of(diverging));
+      }
     }
+  }
+
+  TraceFingerprint fingerprint_of(const Schedule& s) {
+    run_raw(primary_, s);
+    return fingerprint(primary_.record());
   }
 
   /// Replays the shrunk schedule in fresh forked children: the verdict an oracle reports is
@@ -278,8 +344,8 @@ class Explorer {
       v = judge(sc_, w.record(), o);
     }
     const RunRecord& r = w.record();
-    std::uint64_t hash = r.trace_hash;
-    f.trace_tail = trace_tail(r, 12);
+    TraceFingerprint first = fingerprint(r);
+    f.trace_tail = trace_excerpt(r, 12);
     f.output_tail = o.output_tail.size() > 1500 ? o.output_tail.substr(o.output_tail.size() - 1500) : o.output_tail;
     f.expected = to_string(v.expected.status);
     f.actual = v.actual;
@@ -301,7 +367,14 @@ class Explorer {
     for (int i = 1; i < opt_.replays; ++i) {
       run_raw(w, f.schedule);
       ++f.replays;
-      if (w.record().trace_hash == hash) ++f.replays_same_trace;
+      std::string where = first_divergence(first, fingerprint(w.record()));
+      if (where.empty()) ++f.replays_same_trace;
+      else if (f.divergence.empty()) f.divergence = where;
+    }
+    // A deterministic scenario whose replays part ways is itself a finding.
+    if (!f.divergence.empty() && sc_.deterministic) {
+      nondeterministic_ = true;
+      if (f.oracle != oracle_id::nondeterminism) pending_divergence_ = f.schedule;
     }
   }
 
@@ -337,6 +410,9 @@ class Explorer {
   std::set<std::pair<std::string, bool>> discovered_;
   std::set<std::string> covered_;
   std::set<std::string> found_;
+  bool nondeterministic_ = false;
+  std::optional<Schedule> pending_divergence_;
+  std::string record_limit_;
 };
 
 }  // namespace

@@ -52,7 +52,11 @@ Verdict judge(const Scenario& scenario, const RunRecord& rec, const RunOutcome& 
   std::string events = problems(rec);
 
   bool crashed = false;
-  if (outcome.end.kind == ProcessEnd::Kind::lost) {
+  bool stopped_at_limit = rec.limit_hit != static_cast<std::uint8_t>(RunLimitHit::none);
+  if (stopped_at_limit) v.actual = "stopped by faultline at a run limit (livelock)";
+  if (stopped_at_limit) {
+    // The harness itself ended the run (a livelock): not a crash, whatever the process did.
+  } else if (outcome.end.kind == ProcessEnd::Kind::lost) {
     crashed = true;
     add(oracle_id::crash, "the run's process died without an exit status");
   } else if (outcome.end.kind == ProcessEnd::Kind::signaled && is_crash_signal(outcome.end.value)) {
@@ -64,7 +68,10 @@ Verdict judge(const Scenario& scenario, const RunRecord& rec, const RunOutcome& 
   }
 
   bool hung = false;
-  if (outcome.end.kind == ProcessEnd::Kind::timed_out) {
+  if (stopped_at_limit) {
+    hung = true;
+    add(oracle_id::hung_future, std::string(rec.limit_report));
+  } else if (outcome.end.kind == ProcessEnd::Kind::timed_out) {
     hung = true;
     add(oracle_id::hung_future, "the run did not end within its budget: " + v.actual);
   } else if (rec.deadlocks.load() > 0) {
@@ -85,25 +92,28 @@ Verdict judge(const Scenario& scenario, const RunRecord& rec, const RunOutcome& 
     add(oracle_id::swallowed_cancel, std::to_string(rec.swallowed.load()) + " cancelled task(s) finished normally without uncancel");
 
   {
-    // Work committed more often than begun is never excused; lost work may be, by the spec.
+    // Work committed more often than begun is never excused; lost work may be, by the spec:
+    // for the units held by the task a fault hit, or for the whole run.
     std::string wrong;
-    bool excused = v.expected.lost_work_excused;
-    std::uint32_t units = rec.unit_count.load();
-    for (std::uint32_t i = 0; i < units && i < kMaxUnits; ++i) {
-      std::uint32_t b = rec.units[i].begun.load(), c = rec.units[i].committed.load();
-      if (c > b || (c < b && !excused))
-        wrong += std::string(wrong.empty() ? "" : "; ") + "unit '" + rec.units[i].name + "' begun " + std::to_string(b) +
-                 "x, committed " + std::to_string(c) + "x";
+    auto say = [&](const std::string& what) { wrong += (wrong.empty() ? "" : "; ") + what; };
+    for (const LedgerUnit* u : ledger_units(rec)) {
+      std::uint32_t b = u->begun.load(), c = u->committed.load();
+      if (c > b || (c < b && !v.expected.excuses_loss(u->owner_task)))
+        say("unit '" + std::string(u->name) + "' begun " + std::to_string(b) + "x, committed " + std::to_string(c) + "x" +
+            (c < b && u->owner_task != 0 ? " (held by " + task_name(rec, u->owner_task) + ")" : ""));
     }
-    if (rec.protected_cut.load() > 0 && !excused)
-      wrong += std::string(wrong.empty() ? "" : "; ") + std::to_string(rec.protected_cut.load()) + " protected task(s) cut by the grace period";
+    std::uint32_t cut = rec.protected_cut.load(), cut_excused = 0;
+    for (std::uint32_t i = 0; i < rec.cut_task_count && i < kMaxCutTasks; ++i)
+      if (v.expected.excuses_loss(rec.cut_tasks[i])) ++cut_excused;
+    if (v.expected.lost_work_excused) cut_excused = cut;
+    if (cut > cut_excused) say(std::to_string(cut - cut_excused) + " protected task(s) cut by the grace period");
     if (!wrong.empty()) add(oracle_id::protected_work, wrong);
   }
 
   if (!crashed && !hung) {
     ExitStatus actual = outcome.end.kind == ProcessEnd::Kind::signaled ? ExitStatus::killed_by(outcome.end.value)
                                                                        : ExitStatus::code(outcome.end.value);
-    if (!(actual == v.expected.status))
+    if (!v.expected.accepts(actual))
       add(oracle_id::exit_code, "expected " + to_string(v.expected.status) + " (" + v.expected.reason + "), got " + v.actual);
   }
   // Each oracle once, with the first explanation.

@@ -77,7 +77,7 @@ std::string finding_json(const Finding& f, const std::string& indent) {
     << ", \"runs_until_found\": " << f.runs_until_found << ", \"seconds_until_found\": " << num(f.seconds_until_found)
     << ", \"shrink_runs\": " << f.shrink_runs << ", \"confirmed_forked\": " << (f.confirmed_forked ? "true" : "false")
     << ", \"replays\": " << f.replays << ", \"replays_same_trace\": " << f.replays_same_trace << ",\n"
-    << indent << " \"trace_tail\": " << json_strings(f.trace_tail) << ", \"file\": " << json_string("findings/" + finding_file_name(f)) << "}";
+    << indent << " \"divergence\": " << json_string(f.divergence) << ", \"trace_tail\": " << json_strings(f.trace_tail) << ", \"file\": " << json_string("findings/" + finding_file_name(f)) << "}";
   return o.str();
 }
 
@@ -100,7 +100,11 @@ std::string results_json(const CampaignResult& r) {
       << ", \"runs\": " << s.runs << ", \"corpus_runs\": " << s.corpus_runs << ", \"sweep_runs\": " << s.sweep_runs
       << ", \"sweep_planned\": " << s.sweep_planned << ", \"deeper_runs\": " << s.deeper_runs << ", \"random_runs\": " << s.random_runs
       << ", \"complete\": " << (s.complete ? "true" : "false") << ", \"worker_restarts\": " << s.worker_restarts << ", \"unconfirmed\": " << s.unconfirmed
-      << ", \"seconds\": " << num(s.seconds) << ",\n     \"errors\": " << json_strings(s.errors) << ",\n     \"findings\": [";
+      << ", \"determinism_checks\": " << s.determinism_checks << ", \"watchdog_kills\": " << s.watchdog_kills
+      << ", \"seconds\": " << num(s.seconds) << ",\n     \"errors\": " << json_strings(s.errors) << ",\n     \"health\": [";
+    for (std::size_t k = 0; k < s.health.size(); ++k)
+      o << (k ? ", " : "") << "{\"id\": " << json_string(s.health[k].id) << ", \"message\": " << json_string(s.health[k].message) << "}";
+    o << "],\n     \"findings\": [";
     for (std::size_t k = 0; k < s.findings.size(); ++k) o << (k ? "," : "") << "\n" << finding_json(s.findings[k], "       ");
     o << "],\n     \"coverage\": [";
     bool first_site = true;
@@ -153,6 +157,11 @@ std::string junit_xml(const CampaignResult& r) {
       if (!failed && !s.complete) o << "<skipped message=\"campaign stopped before this scenario finished\"/>";
       o << "</testcase>\n";
     }
+    if (!s.health.empty()) {
+      std::string text;
+      for (const auto& w : s.health) text += "health warning " + w.id + ": " + w.message + "\n";
+      o << "    <system-err>" << xml_escape(text) << "</system-err>\n";
+    }
     o << "  </testsuite>\n";
   }
   o << "</testsuites>\n";
@@ -172,7 +181,9 @@ std::string finding_text(const Finding& f) {
   o << "scenario: " << f.scenario << "\nflaws: " << flaws << "\noracle: " << f.oracle << "\nschedule: " << to_string(f.schedule)
     << "\noriginal: " << to_string(f.original) << "\nexpected: " << f.expected << "\nactual: " << f.actual
     << "\nexplanation: " << f.explanation << "\nreplay: " << f.replay_command << "\nruns_until_found: " << f.runs_until_found
-    << "\nreplays_same_trace: " << f.replays_same_trace << "/" << f.replays << "\ntrace:\n";
+    << "\nreplays_same_trace: " << f.replays_same_trace << "/" << f.replays;
+  if (!f.divergence.empty()) o << "\ndivergence: " << f.divergence;
+  o << "\ntrace:\n";
   for (const auto& line : f.trace_tail) o << "  " << line << "\n";
   return o.str();
 }

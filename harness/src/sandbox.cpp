@@ -93,6 +93,21 @@ struct Response {
   std::uint32_t tail_len;
 };
 
+/// Default disposition for every signal and an empty mask: a run must not inherit what the
+/// shell, `nohup`, a CI runner or the CLI's own stop handlers set up.
+void reset_signal_state() {
+  for (int s = 1; s < NSIG; ++s) {
+    if (s == SIGKILL || s == SIGSTOP) continue;
+    struct sigaction sa {};
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(s, &sa, nullptr);  // NOTE: fails harmlessly for the C library's reserved signals
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
 void set_run_limits(int timeout_ms) {
   rlimit core{0, 0};
   setrlimit(RLIMIT_CORE, &core);
@@ -143,7 +158,7 @@ RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::siz
   if (child == 0) {
     dup2(out[1], STDOUT_FILENO);
     dup2(out[1], STDERR_FILENO);
-    signal(SIGPIPE, SIG_DFL);
+    reset_signal_state();
     set_run_limits(req.timeout_ms);
     int status = run_in_this_process(req, record, false);
     std::fflush(nullptr);
@@ -209,6 +224,7 @@ RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::siz
 }
 
 [[noreturn]] void worker_main(ExecMode mode, RunRecord& record, int in_fd, int out_fd, std::size_t output_limit) {
+  reset_signal_state();
   int devnull = open("/dev/null", O_WRONLY);
   if (devnull >= 0) {
     dup2(devnull, STDOUT_FILENO);
@@ -236,11 +252,14 @@ RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::siz
 }  // namespace
 
 int run_in_this_process(const RunRequest& req, RunRecord& record, bool record_signal) {
-  Recorder recorder(record, req.schedule);
+  Recorder recorder(record, req.schedule, req.scenario->limits);
   ScopedRecorder installed(recorder);
   recorded_signal = 0;
   ScopedTerminateBySignal seam(record_signal ? &record_signal_instead : &terminate_by_default_signal);
   RunContext ctx{req.flaws};
+  // NOTE: a persistent run must start as clean as a forked one: the previous run's handlers
+  // (and a signal it left pending) are not this run's business.
+  if (record_signal) reset_signal_state();
   int status = req.scenario->program(ctx);
   record.recorded_signal = recorded_signal;
   record.finished = 1;

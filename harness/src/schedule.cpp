@@ -93,6 +93,8 @@ std::string to_string(const Schedule& s) {
 }
 
 void normalize(Schedule& s) {
+  if (s.faults.size() > kMaxScheduleFaults)
+    usage_error("a schedule of " + std::to_string(s.faults.size()) + " faults", "give at most " + std::to_string(kMaxScheduleFaults) + " faults per schedule");
   std::stable_sort(s.faults.begin(), s.faults.end(), [](const Fault& a, const Fault& b) { return a.ordinal < b.ordinal; });
   for (std::size_t i = 1; i < s.faults.size(); ++i)
     if (s.faults[i].ordinal == s.faults[i - 1].ordinal)

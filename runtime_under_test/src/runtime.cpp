@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include <rt/detail/io.hpp>
 #include <rt/handle.hpp>
@@ -49,6 +50,20 @@ std::string describe_site(const std::source_location& site) {
 }
 
 void exit_raised(TaskState& task) noexcept { task.runtime.exit_raised(task); }
+
+void signal_fault_raised(TaskState& task, std::uint64_t ordinal) noexcept { task.runtime.signal_fault_raised(ordinal); }
+
+void drop_error(const std::exception_ptr& error) noexcept {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const faultline::InjectedError& e) {
+    faultline::fault_superseded(e.ordinal());
+  } catch (const ExitRequest& e) {
+    faultline::fault_superseded(e.injected_at);
+  } catch (...) {
+  }
+}
 
 void wake_on_cancel(void* ctx) {
   auto& task = *static_cast<TaskState*>(ctx);
@@ -286,7 +301,9 @@ void Runtime::request_signal_shutdown(int signo) noexcept {
 }
 
 void Runtime::run_ready() {
-  while (!ready_.empty()) {
+  // NOTE: one pass runs the tasks that were ready when it began, as asyncio's _run_once does:
+  // a task that yields in a loop must not keep the loop from noticing a signal or shutdown.
+  for (std::size_t n = ready_.size(); n > 0 && !ready_.empty(); --n) {
     detail::TaskState* t = ready_.front();
     ready_.pop_front();
     t->scheduled = false;
@@ -301,7 +318,9 @@ void Runtime::run_ready() {
       }
     }
     current_ = t;
+    faultline::set_current_task(t->id);
     t->resume_at.resume();
+    faultline::set_current_task(0);
     current_ = nullptr;
     take_pending_signal();
   }
@@ -349,6 +368,7 @@ bool Runtime::advance_clock(Phase phase) {
     }
   } else {
     virtual_now_ns_ = std::max(virtual_now_ns_, deadline);
+    if (observer_ != nullptr) observer_->clock_advanced(virtual_now_ns_);
   }
   std::int64_t now = now_ns();
   while (!timers_.empty() && timers_.front().deadline_ns <= now) {
@@ -368,6 +388,11 @@ void Runtime::loop(Phase phase) {
     // NOTE: checked before polling I/O: with completions arriving all the time, a signal's
     // shutdown must not wait for the sockets to go quiet.
     if (phase_done(phase)) return;
+    if (!ready_.empty()) {
+      // Tasks made ready during the pass run in the next one; time stands still meanwhile.
+      if (io_) poll_external(false, 0);
+      continue;
+    }
     if (io_) {
       poll_external(false, 0);
       if (!ready_.empty()) continue;
@@ -421,7 +446,17 @@ void Runtime::take_pending_signal() noexcept {
   if (pending_signal == 0 || exits_in_flight_ > 0) return;
   int s = pending_signal;
   pending_signal = 0;
+  // NOTE: a signal that comes after the run's cause is settled (an exit request won) changes
+  // nothing: if a fault raised it, it is reported superseded, not charged.
+  if (cause_set_) faultline::fault_superseded(std::exchange(signal_fault_ordinal_, 0));
+  signal_fault_ordinal_ = 0;
   request_signal_shutdown(s);
+}
+
+void Runtime::signal_fault_raised(std::uint64_t ordinal) noexcept {
+  // rt keeps the first pending signal; a second one raised before it is taken is dropped.
+  if (pending_signal != 0 && options_.handle_signals) faultline::fault_superseded(ordinal);
+  else signal_fault_ordinal_ = ordinal;
 }
 
 void Runtime::begin_shutdown() {
@@ -498,6 +533,11 @@ int Runtime::run(Task<int> main) {
   begin_shutdown();
   loop(Phase::shutdown);
   finish_shutdown();
+  if (pending_signal != 0) {
+    // Caught by rt's handler and never taken in (an exit in flight kept it waiting).
+    pending_signal = 0;
+    faultline::fault_superseded(std::exchange(signal_fault_ordinal_, 0));
+  }
   int status = exit_status();
   if (observer_ != nullptr) observer_->shutdown_ended(status);
   main_ = nullptr;

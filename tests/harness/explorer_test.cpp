@@ -74,7 +74,7 @@ TEST(Explorer, ReportsAreWellFormed) {
   o.flaws = {"unretrieved_exit_zero"};
   CampaignResult r = run_campaign(o, {}, {});
   std::string json = results_json(r);
-  EXPECT_NE(json.find("\"schema_version\": 1"), std::string::npos);
+  EXPECT_NE(json.find("\"schema_version\": 2"), std::string::npos);
   EXPECT_NE(json.find("\"oracle\": \"exit-code\""), std::string::npos);
   std::string xml = junit_xml(r);
   EXPECT_NE(xml.find("<testcase classname=\"collector_buggy+unretrieved_exit_zero\" name=\"exit-code\">"), std::string::npos);

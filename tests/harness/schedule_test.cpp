@@ -64,10 +64,21 @@ RC_GTEST_PROP(ScheduleProperty, PrintThenParseRoundTrips, ()) {
     f = fix_arg(f);
     bool taken = false;
     for (auto& g : s.faults) taken = taken || g.ordinal == f.ordinal;
-    if (!taken) s.faults.push_back(f);
+    if (!taken && s.faults.size() < kMaxScheduleFaults) s.faults.push_back(f);
   }
   normalize(s);
   RC_ASSERT(parse_schedule(to_string(s)) == s);
+}
+
+TEST(Schedule, MoreFaultsThanTheRecordTracksIsAUsageError) {
+  std::string text;
+  for (std::size_t i = 1; i <= kMaxScheduleFaults + 1; ++i) text += (i > 1 ? ";" : "") + std::to_string(i) + ":cancel";
+  try {
+    parse_schedule(text);
+    FAIL() << "a schedule of " << kMaxScheduleFaults + 1 << " faults was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("at most 64 faults"), std::string::npos) << e.what();
+  }
 }
 
 RC_GTEST_PROP(ScheduleProperty, ArbitraryTextNeverCrashes, ()) {

@@ -2,13 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <faultline/spec_rows.hpp>
+
 #include <csignal>
 
 using namespace faultline;
 
 namespace {
-FiredFault fired(std::uint64_t ordinal, FaultKind kind, int arg = 0, std::string task = "main", bool shutdown = false) {
-  return FiredFault{Fault{ordinal, FaultTiming::at, kind, arg}, std::move(task), "x.cpp:1 (f)", shutdown};
+FiredFault fired(std::uint64_t ordinal, FaultKind kind, int arg = 0, std::string task = "main", bool shutdown = false,
+                 std::uint64_t task_id = 1) {
+  return FiredFault{Fault{ordinal, FaultTiming::at, kind, arg}, task_id, std::move(task), "x.cpp:1 (f)", shutdown};
 }
 }  // namespace
 
@@ -50,7 +53,7 @@ TEST(Spec, ScenarioRowsComeFirstAndExcuseLostWork) {
   SpecRule excuse;
   excuse.kind = FaultKind::throw_error;
   excuse.task = "worker";
-  excuse.excuses_lost_work = true;
+  excuse.lost_work = LostWork::any;
   spec.rules = {tolerate, excuse};
   auto e = expected_outcome(spec, {fired(1, FaultKind::cancel, 0, "handler#3")});
   EXPECT_EQ(e.status, ExitStatus::code(0));
@@ -58,4 +61,55 @@ TEST(Spec, ScenarioRowsComeFirstAndExcuseLostWork) {
   e = expected_outcome(spec, {fired(1, FaultKind::throw_error, 0, "worker#2")});
   EXPECT_EQ(e.status, ExitStatus::code(1));  // the excusing row does not decide the status
   EXPECT_TRUE(e.lost_work_excused);
+}
+
+TEST(Spec, RowsMatchTheSignalNumberAndTheExitCode) {
+  Spec spec;
+  spec.rules = {when(FaultKind::signal).arg(SIGHUP).tolerated("HUP reloads the configuration"),
+                when(FaultKind::signal).arg(SIGTERM).ends_with(ExitStatus::code(0), "TERM stops cleanly"),
+                when(FaultKind::exit).arg(0).ends_with(ExitStatus::code(0), "exit 0 is a clean stop")};
+  EXPECT_EQ(expected_outcome(spec, {fired(1, FaultKind::signal, SIGHUP)}).status, ExitStatus::code(0));
+  EXPECT_EQ(expected_outcome(spec, {fired(1, FaultKind::signal, SIGTERM)}).status, ExitStatus::code(0));
+  // INT has no row of its own: the default (killed by the signal) decides.
+  EXPECT_EQ(expected_outcome(spec, {fired(1, FaultKind::signal, SIGINT)}).status, ExitStatus::killed_by(SIGINT));
+  // HUP tolerated, then TERM decides.
+  EXPECT_EQ(expected_outcome(spec, {fired(1, FaultKind::signal, SIGHUP), fired(2, FaultKind::signal, SIGINT)}).status,
+            ExitStatus::killed_by(SIGINT));
+  EXPECT_EQ(expected_outcome(spec, {fired(1, FaultKind::exit, 5)}).status, ExitStatus::code(5));
+}
+
+TEST(Spec, OwnWorkExcusesOnlyTheUnitsOfTheFaultedTask) {
+  Spec spec;
+  spec.rules = {loses_own_work(FaultKind::cancel, "worker", "cancelling a worker loses its own job")};
+  auto e = expected_outcome(spec, {fired(1, FaultKind::cancel, 0, "worker#7", false, 7)});
+  EXPECT_FALSE(e.lost_work_excused);
+  EXPECT_TRUE(e.excuses_loss(7));
+  EXPECT_FALSE(e.excuses_loss(8));  // another worker's job must still be done
+  EXPECT_FALSE(e.excuses_loss(0));  // a unit nobody holds is never excused per task
+  // The row does not decide: the default for cancel (status 1) does.
+  EXPECT_EQ(e.status, ExitStatus::code(1));
+  spec.rules = {loses_work(FaultKind::cancel, "worker", "a cancelled worker stops the whole batch")};
+  EXPECT_TRUE(expected_outcome(spec, {fired(1, FaultKind::cancel, 0, "worker#7", false, 7)}).excuses_loss(8));
+}
+
+TEST(Spec, AFaultRacingTheNormalEndAcceptsBothOutcomes) {
+  Spec spec;
+  spec.rules = {when(FaultKind::signal).in_task("main").racing_normal_end("main may already be returning")};
+  auto e = expected_outcome(spec, {fired(9, FaultKind::signal, SIGTERM)});
+  EXPECT_EQ(e.status, ExitStatus::killed_by(SIGTERM));
+  EXPECT_TRUE(e.accepts(ExitStatus::code(0)));
+  EXPECT_TRUE(e.accepts(ExitStatus::killed_by(SIGTERM)));
+  EXPECT_FALSE(e.accepts(ExitStatus::code(1)));
+  // Racing faults combine with a deciding one: the throw decides either way.
+  e = expected_outcome(spec, {fired(2, FaultKind::throw_error, 0, "worker"), fired(9, FaultKind::signal, SIGTERM)});
+  EXPECT_TRUE(e.accepts(ExitStatus::code(1)));
+  EXPECT_TRUE(e.accepts(ExitStatus::killed_by(SIGTERM)));
+  EXPECT_FALSE(e.accepts(ExitStatus::code(0)));
+}
+
+TEST(Spec, RowsNarrowBySiteAndShutdownPhase) {
+  Spec spec;
+  spec.rules = {when(FaultKind::throw_error).at_site("x.cpp:1").during_shutdown(false).tolerated("logged and retried")};
+  EXPECT_EQ(expected_outcome(spec, {fired(1, FaultKind::throw_error)}).status, ExitStatus::code(0));
+  EXPECT_EQ(expected_outcome(spec, {fired(1, FaultKind::throw_error, 0, "main", true)}).status, ExitStatus::code(1));
 }

@@ -34,6 +34,14 @@ struct CampaignOptions {
   std::string corpus_dir;                ///< past failures replayed first, new ones added ("" = none)
   ShrinkLimits shrink;                   ///< caps on shrinking
   int replays = 5;                       ///< forked replays of each finding to measure determinism
+  double check_determinism = 0.01;       ///< share of clean runs replayed to compare traces (deterministic scenarios)
+};
+
+/// Something that makes a scenario's results less trustworthy than they look (as Hypothesis's
+/// health checks): reported in the CLI, results.json, junit.xml and the summary.
+struct HealthWarning {
+  std::string id;       ///< stable: no-await-points, sweep-incomplete, watchdog-kills, nondeterministic, record-limit
+  std::string message;  ///< what was seen and what to do
 };
 
 /// Per (site, fault kind, timing): how often it was injected and what came of it.
@@ -56,8 +64,9 @@ struct Finding {
   Schedule schedule;              ///< shrunk
   Schedule original;              ///< as first found
   std::string expected, actual;   ///< exit statuses
-  std::vector<std::string> trace_tail;
+  std::vector<std::string> trace_tail;  ///< the window around each fault, then the tail
   std::string output_tail;
+  std::string divergence;         ///< where a replay's trace parted from the first ("" = all the same)
   std::string replay_command;
   std::uint64_t runs_until_found = 0;
   double seconds_until_found = 0;
@@ -77,6 +86,9 @@ struct ScenarioResult {
   bool complete = true;                ///< false if the budget stopped it early
   std::uint64_t worker_restarts = 0;
   std::uint64_t unconfirmed = 0;       ///< violations no forked replay reproduced (non-deterministic scenarios only)
+  std::uint64_t determinism_checks = 0;  ///< clean runs replayed to compare their traces
+  std::uint64_t watchdog_kills = 0;    ///< runs killed by the wall-clock watchdog
+  std::vector<HealthWarning> health;
   double seconds = 0;
   std::map<std::string, SiteStats> coverage;  ///< by site text
   std::vector<std::pair<std::uint64_t, std::uint64_t>> coverage_curve;  ///< (runs, distinct site x fault pairs)

@@ -26,11 +26,17 @@ struct FaultAction {
   explicit operator bool() const noexcept { return kind != FaultKind::none; }
 };
 
-/// The error an injected `throw` raises at the await point.
+/// The error an injected `throw` raises at the await point. It remembers the fault's ordinal,
+/// so a runtime that drops it (another outcome already won) can report the fault superseded.
 class InjectedError : public std::runtime_error {
  public:
-  explicit InjectedError(const std::string& where)
-      : std::runtime_error("faultline::InjectedError at " + where) {}
+  explicit InjectedError(const std::string& where, std::uint64_t ordinal = 0)
+      : std::runtime_error("faultline::InjectedError at " + where), ordinal_(ordinal) {}
+  /// The ordinal of the await point whose fault raised it (0 if unknown).
+  std::uint64_t ordinal() const noexcept { return ordinal_; }
+
+ private:
+  std::uint64_t ordinal_;
 };
 
 /// Receives every await point of the runtime on this thread: the harness's injector or a tracer.
@@ -43,6 +49,10 @@ class AwaitSink {
   /// acts, and not at all when it never does (the task was destroyed, or a cancellation won),
   /// so the sink lists the faults that really happened, in the order they happened.
   virtual void on_fault_effect(std::uint64_t /*ordinal*/) noexcept {}
+  /// The fault for `ordinal` took effect earlier, but the program never saw it: the runtime
+  /// dropped its error because an outcome already under way won (a cancellation, an exit).
+  /// The sink stops counting it as having taken effect.
+  virtual void on_fault_superseded(std::uint64_t /*ordinal*/) noexcept {}
 
  protected:
   ~AwaitSink() = default;
@@ -65,6 +75,21 @@ inline FaultAction at_await_point(const std::source_location& site, std::uint64_
 inline void fault_took_effect(const FaultAction& action) noexcept {
   if (AwaitSink* sink = detail::current_sink) sink->on_fault_effect(action.ordinal);
 }
+
+/// Reports that the fault for `ordinal` was superseded (see AwaitSink::on_fault_superseded).
+inline void fault_superseded(std::uint64_t ordinal) noexcept {
+  if (AwaitSink* sink = detail::current_sink; sink != nullptr && ordinal != 0) sink->on_fault_superseded(ordinal);
+}
+
+namespace detail {
+inline constinit thread_local std::uint64_t current_task_id = 0;
+}  // namespace detail
+
+/// The runtime says which of its tasks runs now on this thread (0: none), so that protected
+/// work begun or taken over by task code is attributed to the task holding it.
+inline void set_current_task(std::uint64_t task_id) noexcept { detail::current_task_id = task_id; }
+/// The task running now on this thread, as the runtime last said (0: none or unknown).
+inline std::uint64_t current_task() noexcept { return detail::current_task_id; }
 
 /// Installs `sink` for the calling thread for this object's lifetime.
 class ScopedSink {

@@ -11,6 +11,7 @@ class LedgerSink {
  public:
   virtual void begin(std::string_view unit) noexcept = 0;
   virtual void commit(std::string_view unit) noexcept = 0;
+  virtual void own(std::string_view /*unit*/) noexcept {}
 
  protected:
   ~LedgerSink() = default;
@@ -21,13 +22,19 @@ inline std::atomic<LedgerSink*> current_ledger{nullptr};
 }  // namespace detail
 
 namespace ledger {
-/// Protected unit `unit` has begun: it must be committed exactly once by process end.
+/// Protected unit `unit` has begun: it must be committed exactly once by process end. The
+/// task calling it (as its runtime reports through faultline::set_current_task) holds it.
 inline void begin(std::string_view unit) noexcept {
   if (auto* l = detail::current_ledger.load(std::memory_order_acquire)) l->begin(unit);
 }
 /// Protected unit `unit` is done (the message sent, the row written).
 inline void commit(std::string_view unit) noexcept {
   if (auto* l = detail::current_ledger.load(std::memory_order_acquire)) l->commit(unit);
+}
+/// The calling task now holds `unit` (e.g. a worker took the job off a queue): a spec row that
+/// excuses the work a faulted task loses then covers this unit for faults in this task.
+inline void own(std::string_view unit) noexcept {
+  if (auto* l = detail::current_ledger.load(std::memory_order_acquire)) l->own(unit);
 }
 }  // namespace ledger
 

@@ -34,6 +34,9 @@ class RuntimeObserver {
   virtual void posted_after_close(const char* /*what*/) {}
   /// Nothing can make progress; `report` names every pending task and its await site.
   virtual void deadlock(const char* /*report*/) {}
+  /// The runtime's clock jumped to `now_ns` (virtual time): lets the harness stop a run that
+  /// keeps sleeping and retrying forever without waiting for the wall-clock watchdog.
+  virtual void clock_advanced(std::int64_t /*now_ns*/) {}
 
  protected:
   ~RuntimeObserver() = default;

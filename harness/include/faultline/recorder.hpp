@@ -16,12 +16,14 @@ namespace faultline {
 
 class Recorder final : public AwaitSink, public RuntimeObserver, public LedgerSink {
  public:
-  /// Resets `record` and prepares to inject `schedule`.
-  Recorder(RunRecord& record, const Schedule& schedule);
+  /// Resets `record` and prepares to inject `schedule`. A run that passes `limits` is stopped
+  /// at once (the process ends with kLimitExitStatus and the record says why).
+  Recorder(RunRecord& record, const Schedule& schedule, RunLimits limits = {});
 
   // AwaitSink
   FaultAction on_await(const std::source_location& site, std::uint64_t task_id, const char* task_name) noexcept override;
   void on_fault_effect(std::uint64_t ordinal) noexcept override;
+  void on_fault_superseded(std::uint64_t ordinal) noexcept override;
   // RuntimeObserver
   void task_created(std::uint64_t id, const char* name) override;
   void task_finished(std::uint64_t id, TaskEnd how) override;
@@ -36,20 +38,25 @@ class Recorder final : public AwaitSink, public RuntimeObserver, public LedgerSi
   void shutdown_ended(int exit_status) override;
   void posted_after_close(const char* what) override;
   void deadlock(const char* report) override;
+  void clock_advanced(std::int64_t now_ns) override;
   // LedgerSink
   void begin(std::string_view unit) noexcept override;
   void commit(std::string_view unit) noexcept override;
+  void own(std::string_view unit) noexcept override;
 
  private:
   std::uint16_t site_id(const std::source_location& site) noexcept;
   LedgerUnit* unit(std::string_view name) noexcept;
   void note(const std::string& line) noexcept;
-  void fire(std::uint32_t trace_index) noexcept;
+  void keep(const TraceEntry& e) noexcept;
+  InjectedFault* injected(std::uint64_t ordinal) noexcept;
+  [[noreturn]] void stop_run(RunLimitHit why, const std::string& what) noexcept;
 
   RunRecord& r_;
   const Schedule& schedule_;
+  RunLimits limits_;
+  std::uint64_t last_fault_ordinal_ = 0;
   std::size_t next_fault_ = 0;
-  std::vector<std::uint32_t> pending_;  // trace indices of faults returned, not yet in effect
   struct SiteKey {
     const char* file;
     std::uint32_t line, column;

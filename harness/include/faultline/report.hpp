@@ -9,7 +9,8 @@
 namespace faultline {
 
 /// Version of the results.json schema; bumped on any incompatible change.
-inline constexpr int kResultsSchemaVersion = 1;
+/// 2: health warnings, determinism checks, watchdog kills, replays' divergence.
+inline constexpr int kResultsSchemaVersion = 2;
 
 std::string results_json(const CampaignResult& r);
 std::string junit_xml(const CampaignResult& r);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <faultline/run_record.hpp>
 #include <faultline/spec.hpp>
 
 namespace faultline {
@@ -29,6 +30,7 @@ struct Scenario {
   std::vector<FlawExpectation> flaws;   ///< flaws it exercises
   bool deterministic = true;            ///< same schedule, same trace (no real threads/sockets)
   Spec spec;                            ///< expected outcomes
+  RunLimits limits;                     ///< await points and virtual time one run may take (livelock)
   /// Runs the program in this process and returns its exit status. After a signal-driven
   /// shutdown it ends the process by the signal through faultline's seam.
   std::function<int(const RunContext&)> program;

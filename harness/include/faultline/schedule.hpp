@@ -22,7 +22,10 @@ struct Fault {
   friend bool operator==(const Fault&, const Fault&) = default;
 };
 
-/// Faults of one run, sorted by ordinal, at most one per ordinal.
+/// Most faults one schedule may hold; the run record tracks each of them exactly.
+constexpr std::size_t kMaxScheduleFaults = 64;
+
+/// Faults of one run, sorted by ordinal, at most one per ordinal, at most kMaxScheduleFaults.
 struct Schedule {
   std::vector<Fault> faults;
   friend bool operator==(const Schedule&, const Schedule&) = default;

@@ -180,10 +180,12 @@ inline void note_exception(std::exception_ptr e, std::exception_ptr& control, st
     cancelled = true;
   } catch (const ExitRequest&) {
     if (!control) control = e;
+    else drop_error(e);
   } catch (const Interrupt&) {
     if (!control) control = e;
   } catch (...) {
     if (!failure) failure = e;
+    else drop_error(e);
   }
 }
 }  // namespace detail
@@ -215,8 +217,17 @@ Task<T> wait_for(Task<T> work, std::chrono::nanoseconds timeout, std::string nam
       }
     }
   }
-  if (control) std::rethrow_exception(control);
-  if (outer_cancelled) throw Cancelled{};
+  if (control || outer_cancelled) {
+    // NOTE: an exit request or the caller's cancellation wins over any error met meanwhile, as
+    // documented above: the errors it drops (an injected one included) are never seen.
+    detail::drop_error(failure);
+    if (h.done() && h.state().error_kind == detail::ErrorKind::other) {
+      h.state().error_retrieved = true;
+      detail::drop_error(h.state().error);
+    }
+    if (control) std::rethrow_exception(control);
+    throw Cancelled{};
+  }
   if (failure) std::rethrow_exception(failure);
   if (timed_out && h.cancelled()) {
     (void)h.exception();

@@ -83,6 +83,8 @@ class Runtime {
   /// The current task raised an ExitRequest: until the task ends, a signal waits for it
   /// (asyncio: a SystemExit already propagating beats a signal callback).
   void exit_raised(detail::TaskState& t) noexcept;
+  /// A faultline signal fault for `ordinal` is about to be raised (see detail::signal_fault_raised).
+  void signal_fault_raised(std::uint64_t ordinal) noexcept;
   faultline::RuntimeObserver* observer() const noexcept { return observer_; }
   std::uint64_t next_id() noexcept { return ++last_id_; }
   struct Io;
@@ -135,6 +137,7 @@ class Runtime {
   faultline::ShutdownCause cause_ = faultline::ShutdownCause::main_returned;
   bool cause_set_ = false;
   int cause_detail_ = 0;
+  std::uint64_t signal_fault_ordinal_ = 0;  // the fault that raised the pending signal, if one did
   int main_status_ = 0;
   bool unretrieved_error_ = false;
   bool deadlocked_ = false;

@@ -23,7 +23,10 @@ class TaskGroup {
     h.state().on_done([s = shared_, t = &h.state()] {
       if (t->error_kind == detail::ErrorKind::none || t->error_kind == detail::ErrorKind::cancelled) return;
       t->error_retrieved = true;
-      if (s->first_error) return;
+      if (s->first_error) {
+        detail::drop_error(t->error);  // only the first error is raised; the others are dropped
+        return;
+      }
       s->first_error = t->error;
       for (auto& c : s->children) c->cancel();
     });

@@ -7,7 +7,6 @@
 #include <string>
 #include <type_traits>
 #include <utility>
-#include <utility>
 
 #include <faultline/hook.hpp>
 #include <rt/detail/task_state.hpp>
@@ -17,6 +16,9 @@ namespace rt::detail {
 
 std::string describe_site(const std::source_location& site);
 void exit_raised(TaskState& task) noexcept;
+/// A signal fault is about to be raised in `task`: the runtime remembers its ordinal so that a
+/// signal it then ignores (an exit already in flight won) is reported superseded.
+void signal_fault_raised(TaskState& task, std::uint64_t ordinal) noexcept;
 
 template <class Inner>
 class Hooked {
@@ -95,10 +97,7 @@ class Hooked {
         task_->cancel();
         return skip_op();
       }
-      if (fault_.kind == faultline::FaultKind::signal) {
-        faultline::fault_took_effect(fault_);
-        std::raise(fault_.arg);
-      }
+      if (fault_.kind == faultline::FaultKind::signal) raise_signal();
     }
     return true;
   }
@@ -142,8 +141,7 @@ class Hooked {
   /// sent); the fault hits on resumption, before the coroutine sees the result.
   void apply_after_fault() {
     if (fault_.kind == faultline::FaultKind::signal) {
-      faultline::fault_took_effect(fault_);
-      std::raise(fault_.arg);
+      raise_signal();
       return;
     }
     // An operation that failed has no effect to keep: its own error (or the cancellation or
@@ -167,20 +165,22 @@ class Hooked {
       faultline::fault_took_effect(fault_);
       task_->cancel();
     }
-    if (fault_.kind == faultline::FaultKind::signal) {
-      faultline::fault_took_effect(fault_);
-      std::raise(fault_.arg);
-    }
+    if (fault_.kind == faultline::FaultKind::signal) raise_signal();
+  }
+  void raise_signal() {
+    faultline::fault_took_effect(fault_);
+    signal_fault_raised(*task_, fault_.ordinal);
+    std::raise(fault_.arg);
   }
   [[noreturn]] void deliver_cancel() {
     task_->cancel_pending = false;
     throw Cancelled{};
   }
   void throw_fault() {
-    if (fault_.kind == faultline::FaultKind::throw_error) throw InjectedError(describe_site(site_));
+    if (fault_.kind == faultline::FaultKind::throw_error) throw InjectedError(describe_site(site_), fault_.ordinal);
     if (fault_.kind == faultline::FaultKind::exit) {
       exit_raised(*task_);
-      throw ExitRequest{fault_.arg};
+      throw ExitRequest{fault_.arg, fault_.ordinal};
     }
   }
 

@@ -1,0 +1,188 @@
+// Verdicts on programs we did not write for the harness: every class of false alarm and miss
+// the verdicts issue names, each with a program of its own in tests/programs/.
+#include <faultline/oracle.hpp>
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <faultline/explorer.hpp>
+#include <faultline/sandbox.hpp>
+
+using namespace faultline;
+
+namespace {
+
+struct Replayed {
+  Verdict verdict;
+  const RunRecord* record;
+  RunOutcome outcome;
+};
+
+Replayed replay(Worker& w, const std::string& scenario, const std::string& schedule) {
+  const Scenario& sc = Registry::instance().get(scenario);
+  RunRequest req{&sc, {}, parse_schedule(schedule), 10000};
+  RunOutcome o = w.run(req);
+  return {judge(sc, w.record(), o), &w.record(), o};
+}
+
+CampaignOptions campaign(const std::string& scenario, std::uint64_t random_runs) {
+  CampaignOptions o;
+  o.scenarios = {scenario};
+  o.random_runs = random_runs;
+  o.seed = 7;
+  o.replays = 3;
+  return o;
+}
+
+std::string oracles(const ScenarioResult& r) {
+  std::string out;
+  for (const auto& f : r.findings) out += f.oracle + " (" + f.explanation + " | " + f.replay_command + "); ";
+  return out;
+}
+
+}  // namespace
+
+TEST(Verdict, AFaultPastTheOldTraceCapIsJudgedExactly) {
+  Worker w(ExecMode::persistent);
+  // The last await point of a 100,001-await run.
+  Replayed last = replay(w, "long_run_fixed", "100001:throw");
+  EXPECT_EQ(last.record->await_points, 100001u);
+  EXPECT_TRUE(last.verdict.violations.empty()) << last.verdict.violations[0].explanation;
+  EXPECT_EQ(last.verdict.expected.status, ExitStatus::code(1));
+  // The fault is in the excerpt even though the tail is far away.
+  bool fault_shown = false;
+  for (const auto& line : trace_excerpt(*last.record, 12)) fault_shown = fault_shown || line.find("<== 100001:throw") != std::string::npos;
+  EXPECT_TRUE(fault_shown);
+  Replayed middle = replay(w, "long_run_fixed", "50000+:cancel");
+  EXPECT_TRUE(middle.verdict.violations.empty()) << middle.verdict.violations[0].explanation;
+  bool window_shown = false;
+  for (const auto& line : trace_excerpt(*middle.record, 12)) window_shown = window_shown || line.find("#49995 ") == 0;
+  EXPECT_TRUE(window_shown) << "the window before the fault is kept";
+  // Site counts are exact.
+  std::uint64_t hits = 0;
+  for (std::uint32_t i = 0; i < site_count(*middle.record); ++i) hits += middle.record->sites[i].hits;
+  EXPECT_EQ(hits, middle.record->await_points);
+  EXPECT_EQ(record_limits(*middle.record), "");
+}
+
+TEST(Verdict, EveryLedgerUnitIsChecked) {
+  Worker w(ExecMode::persistent);
+  Replayed fixed = replay(w, "long_run_fixed", "");
+  EXPECT_TRUE(fixed.verdict.violations.empty());
+  Replayed buggy = replay(w, "long_run_buggy", "");
+  ASSERT_TRUE(buggy.verdict.violates(oracle_id::protected_work));
+  EXPECT_NE(buggy.verdict.violations[0].explanation.find("unit250"), std::string::npos) << buggy.verdict.violations[0].explanation;
+}
+
+TEST(Verdict, ARecordLimitIsAHealthWarningNeverSilent) {
+  CampaignResult r = run_campaign(campaign("many_units", 0), {}, {});
+  bool warned = false;
+  for (const auto& h : r.scenarios[0].health) warned = warned || (h.id == "record-limit" && h.message.find("ledger") != std::string::npos);
+  EXPECT_TRUE(warned);
+  r = run_campaign(campaign("no_awaits", 0), {}, {});
+  ASSERT_FALSE(r.scenarios[0].health.empty());
+  EXPECT_EQ(r.scenarios[0].health[0].id, "no-await-points");
+}
+
+TEST(Verdict, AThrowInCleanupUnderACancellationIsSupersededNotCharged) {
+  Worker w(ExecMode::persistent);
+  std::uint64_t n = replay(w, "wait_cleanup_fixed", "").record->await_points;
+  int superseded = 0;
+  for (std::uint64_t o = 1; o <= n; ++o) {
+    for (const char* timing : {":", "+:"}) {
+      Replayed r = replay(w, "wait_cleanup_fixed", std::to_string(o) + timing + "throw");
+      EXPECT_TRUE(r.verdict.violations.empty()) << o << timing << "throw: " << r.verdict.violations[0].explanation;
+      for (std::uint32_t i = 0; i < r.record->injected_count; ++i)
+        superseded += r.record->injected[i].state == static_cast<std::uint8_t>(FaultState::superseded);
+    }
+  }
+  EXPECT_GT(superseded, 0) << "no throw landed in the cleanup: the test no longer tests it";
+}
+
+TEST(Verdict, CorrectProgramsThatCleanUpDuringACancellationStayClean) {
+  for (const char* name : {"wait_cleanup_fixed", "group_cleanup_fixed"}) {
+    CampaignOptions o = campaign(name, 1500);
+    o.max_faults = 3;
+    CampaignResult r = run_campaign(o, {}, {});
+    EXPECT_TRUE(r.scenarios[0].findings.empty()) << name << ": " << oracles(r.scenarios[0]);
+    EXPECT_TRUE(r.scenarios[0].complete);
+  }
+}
+
+TEST(Verdict, LostWorkIsExcusedOnlyForTheUnitTheFaultHit) {
+  CampaignResult fixed = run_campaign(campaign("own_work_fixed", 1000), {}, {});
+  EXPECT_TRUE(fixed.scenarios[0].findings.empty()) << oracles(fixed.scenarios[0]);
+  CampaignResult buggy = run_campaign(campaign("own_work_buggy", 200), {}, {});
+  ASSERT_FALSE(buggy.scenarios[0].findings.empty());
+  EXPECT_EQ(buggy.scenarios[0].findings[0].oracle, oracle_id::protected_work);
+  EXPECT_EQ(buggy.scenarios[0].findings[0].schedule.faults.size(), 1u);
+}
+
+TEST(Verdict, RunsIgnoreTheCallersSignalDispositionsAndMask) {
+  // The same signal fault, judged with SIGTERM blocked and SIGHUP ignored in the harness (as
+  // under nohup or a CI runner), and with them untouched: the same verdict and trace.
+  auto judge_all = [] {
+    std::vector<std::string> out;
+    for (ExecMode mode : {ExecMode::persistent, ExecMode::forked}) {
+      Worker w(mode);
+      for (const char* s : {"3:signal=TERM", "3:signal=HUP", "2+:signal=INT", "4:signal=TERM;5:signal=HUP"}) {
+        Replayed r = replay(w, "graceful_shutdown_fixed", s);
+        out.push_back(std::string(s) + " -> " + r.verdict.actual + " " + std::to_string(r.record->trace_hash) +
+                      (r.verdict.violations.empty() ? " clean" : " " + r.verdict.violations[0].oracle));
+      }
+    }
+    return out;
+  };
+  std::vector<std::string> plain = judge_all();
+  sigset_t term, old;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term, &old);
+  struct sigaction ignore {}, old_hup {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGHUP, &ignore, &old_hup);
+  std::vector<std::string> hostile = judge_all();
+  sigaction(SIGHUP, &old_hup, nullptr);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  EXPECT_EQ(plain, hostile);
+  for (const auto& line : plain) EXPECT_NE(line.find(" clean"), std::string::npos) << line;
+}
+
+TEST(Verdict, AScenarioReadingTheWallClockIsReportedNondeterministic) {
+  CampaignResult r = run_campaign(campaign("wall_clock_reader", 200), {}, {});
+  const ScenarioResult& s = r.scenarios[0];
+  bool found = false;
+  for (const auto& f : s.findings)
+    if (f.oracle == oracle_id::nondeterminism) {
+      found = true;
+      EXPECT_NE(f.divergence.find("await #"), std::string::npos) << f.divergence;
+    }
+  EXPECT_TRUE(found) << oracles(s);
+  bool warned = false;
+  for (const auto& h : s.health) warned = warned || h.id == "nondeterministic";
+  EXPECT_TRUE(warned);
+}
+
+TEST(Verdict, ALivelockIsAHungFutureNamingTheLoopWithoutTheWatchdog) {
+  for (const char* name : {"livelock_sleeping", "livelock_spinning"}) {
+    CampaignOptions o = campaign(name, 0);
+    o.max_faults = 1;
+    CampaignResult r = run_campaign(o, {}, {});
+    const ScenarioResult& s = r.scenarios[0];
+    ASSERT_FALSE(s.findings.empty()) << name;
+    EXPECT_EQ(s.findings[0].oracle, oracle_id::hung_future) << name;
+    EXPECT_NE(s.findings[0].explanation.find("livelock"), std::string::npos) << s.findings[0].explanation;
+    EXPECT_NE(s.findings[0].explanation.find("poller"), std::string::npos) << s.findings[0].explanation;
+    EXPECT_EQ(s.watchdog_kills, 0u) << name << ": the run waited for the wall-clock watchdog";
+  }
+}
+
+TEST(Verdict, AScenarioCanSetItsOwnLimits) {
+  // livelock_limited needs 1 s of virtual time without a fault but allows itself 0.5 s.
+  Worker w(ExecMode::persistent);
+  Replayed r = replay(w, "livelock_limited", "");
+  ASSERT_TRUE(r.verdict.violates(oracle_id::hung_future));
+  EXPECT_NE(r.verdict.violations[0].explanation.find("500 ms of virtual time"), std::string::npos) << r.verdict.violations[0].explanation;
+  EXPECT_TRUE(replay(w, "livelock_sleeping", "").verdict.violations.empty());
+}
