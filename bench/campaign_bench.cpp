@@ -79,4 +79,20 @@ BENCHMARK(BM_ForkedWorker)->UseRealTime();
 
 }  // namespace
 
+/// A livelocked run (tests/programs/livelock.cpp: the setter cancelled, the poller loops
+/// forever), stopped by the run limits instead of the wall-clock watchdog, including the
+/// persistent worker's replacement. Before the limits each such run cost the 2 s watchdog.
+void BM_LivelockedRun(benchmark::State& state, const char* scenario) {
+  Worker w(ExecMode::persistent);
+  RunRequest req{&Registry::instance().get(scenario), {}, parse_schedule("2:cancel"), 2000};
+  for (auto _ : state) {
+    RunOutcome o = w.run(req);
+    if (w.record().limit_hit == 0) state.SkipWithError("the run was not stopped at a limit");
+    benchmark::DoNotOptimize(o);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_CAPTURE(BM_LivelockedRun, sleeping_1h_virtual, "livelock_sleeping")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LivelockedRun, spinning_1M_awaits, "livelock_spinning")->UseRealTime()->Unit(benchmark::kMillisecond);
+
 BENCHMARK_MAIN();

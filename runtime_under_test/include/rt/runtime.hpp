@@ -119,6 +119,7 @@ class Runtime {
   std::deque<detail::TaskState*> ready_;
   std::vector<Timer> timers_;  // a min-heap on (deadline, seq)
   std::uint64_t timer_seq_ = 0;
+  std::uint32_t busy_passes_ = 0;
   std::int64_t virtual_now_ns_ = 0;
   std::int64_t grace_deadline_ns_ = 0;
   std::int64_t real_epoch_ns_ = 0;
