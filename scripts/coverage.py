@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report_io  # noqa: E402
 from faultline_common import guarded, EXIT_OK, REPO, ScriptError, load_results, write_atomic  # noqa: E402
 
 STYLE = """
@@ -94,7 +95,10 @@ def scenario_section(s, columns, gcovr_index):
     return (f'<section id="{html.escape(name)}"><h2>{html.escape(name)}</h2>'
             f'<p>{s.get("await_points")} await points in the fault-free run; {s.get("runs")} runs '
             f'(sweep {s.get("sweep_runs")}, deeper {s.get("deeper_runs")}, random {s.get("random_runs")}); '
-            f'{injected_total} faults injected, {handled_total} handled, {finding_total} in violating runs.</p>'
+            f'{injected_total} faults injected, {handled_total} handled, {finding_total} in violating runs. '
+            f'Fault tree: {html.escape(report_io.tree_text(s))}.</p>'
+            + "".join(f'<p class="health">health warning <b>{html.escape(w["id"])}</b>: {html.escape(w["message"])}</p>'
+                      for w in s.get("health", [])) +
             f'<table><tr><th class="site">await site</th><th>hits</th>{header}</tr>{"".join(rows)}</table>'
             f'{svg_curve(s.get("coverage_curve", []))}'
             f'<ul>{findings or "<li>no finding</li>"}</ul></section>')

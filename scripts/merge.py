@@ -14,7 +14,7 @@ import report_io  # noqa: E402
 from faultline_common import guarded, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ScriptError, load_results, write_atomic  # noqa: E402
 
 SUMMED = ["runs", "corpus_runs", "sweep_runs", "sweep_planned", "deeper_runs", "random_runs", "worker_restarts", "unconfirmed",
-          "determinism_checks", "watchdog_kills"]
+          "determinism_checks", "watchdog_kills", "further_findings"]
 
 
 def parse_args(argv=None):
@@ -46,7 +46,7 @@ def merge(shards):
             key = (sc["name"], tuple(sc.get("flaws", [])))
             if key not in by_key:
                 by_key[key] = {**sc, "coverage": {}, "findings": [], "coverage_curve": [], "complete": True, "await_points": sc["await_points"],
-                               "health": []}
+                               "health": [], "exhausted": True, "exhausted_depth": sc.get("exhausted_depth", 0), "tree_schedules": []}
                 for f in SUMMED:
                     by_key[key][f] = 0
                 order.append(key)
@@ -54,6 +54,10 @@ def merge(shards):
             for f in SUMMED:
                 m[f] += sc.get(f, 0)
             m["complete"] = m["complete"] and sc.get("complete", True)
+            m["exhausted"] = m["exhausted"] and sc.get("exhausted", False)
+            m["exhausted_depth"] = min(m["exhausted_depth"], sc.get("exhausted_depth", 0))
+            tree = sc.get("tree_schedules", [])
+            m["tree_schedules"] = [a + b for a, b in zip(m["tree_schedules"] + [0] * len(tree), tree + [0] * len(m["tree_schedules"]))][:max(len(tree), len(m["tree_schedules"]))]
             for warning in sc.get("health", []):
                 if warning not in m["health"]:
                     m["health"].append(warning)
@@ -65,11 +69,13 @@ def merge(shards):
                     d = dst["faults"].setdefault(k, {"injected": 0, "handled": 0, "finding": 0})
                     for n in ("injected", "handled", "finding"):
                         d[n] += st[n]
-            seen = {(f["oracle"], f["schedule"]) for f in m["findings"]}
+            # One finding per bucket (schema 1 has none: oracle and schedule stand for it).
+            seen = {f.get("bucket") or (f["oracle"], f["schedule"]) for f in m["findings"]}
             for f in sc.get("findings", []):
-                if (f["oracle"], f["schedule"]) not in seen:
+                key = f.get("bucket") or (f["oracle"], f["schedule"])
+                if key not in seen:
                     m["findings"].append(f)
-                    seen.add((f["oracle"], f["schedule"]))
+                    seen.add(key)
     scenarios = []
     for key in order:
         m = by_key[key]

@@ -8,6 +8,15 @@ def suite_name(scenario):
     return "+".join([scenario["name"]] + scenario.get("flaws", []))
 
 
+def tree_text(scenario):
+    """'exhausted to 3 faults (2,100 schedules)', or how deep it got."""
+    schedules = sum(scenario.get("tree_schedules", []))
+    if scenario.get("exhausted"):
+        return f"exhausted: every schedule of <= {scenario.get('exhausted_depth')} faults ({schedules:,} schedules)"
+    depth = scenario.get("exhausted_depth", 0)
+    return f"complete to {depth} fault(s) ({schedules:,} schedules)" if depth else f"{schedules:,} schedules"
+
+
 def summary_markdown(results, title="faultline campaign"):
     """The page a person reads in the morning."""
     lines = [f"# {title}", ""]
@@ -16,11 +25,11 @@ def summary_markdown(results, title="faultline campaign"):
     lines.append(f"- runs: {results.get('runs')} in {results.get('seconds', 0):.1f}s; findings: {results.get('findings')}")
     if results.get("partial"):
         lines.append("- **partial**: the campaign was stopped before it finished (budget or signal)")
-    lines += ["", "| scenario | await points | runs (sweep / deeper / random) | complete | findings |", "|---|---|---|---|---|"]
+    lines += ["", "| scenario | await points | runs (sweep / deeper / random) | complete | fault tree | findings |", "|---|---|---|---|---|---|"]
     for s in results.get("scenarios", []):
         found = ", ".join(f"`{f['oracle']}`" for f in s.get("findings", [])) or "none"
         lines.append(f"| {suite_name(s)} | {s.get('await_points')} | {s.get('runs')} ({s.get('sweep_runs')} / {s.get('deeper_runs')} / "
-                     f"{s.get('random_runs')}) | {'yes' if s.get('complete') else 'no'} | {found} |")
+                     f"{s.get('random_runs')}) | {'yes' if s.get('complete') else 'no'} | {tree_text(s)} | {found} |")
     warnings = [(s, w) for s in results.get("scenarios", []) for w in s.get("health", [])]
     if warnings:
         lines += ["", "## Health warnings", ""]

@@ -81,7 +81,8 @@ def resolve_target(args, binary):
         return args.target, args.schedule, args.flaw
     if args.seed is not None:
         with tempfile.TemporaryDirectory() as tmp:
-            cmd = [binary, "run", args.target, "--seed", str(args.seed), "--report", tmp] + [w for f in args.flaw for w in ("--flaw", f)]
+            cmd = [binary, "run", args.target, "--seed", str(args.seed), "--report", tmp, "--runs", "2000", "--budget", "60s"]
+            cmd += [w for f in args.flaw for w in ("--flaw", f)]
             subprocess.run(cmd, stdout=subprocess.DEVNULL)
             findings = sorted(glob.glob(os.path.join(tmp, "findings", "*.finding")))
             if not findings:

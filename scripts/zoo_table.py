@@ -20,6 +20,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=10000, help="random schedules per row after the sweep (default 10000)")
     p.add_argument("--seed", type=int, default=20261122, help="campaign seed (default 20261122)")
+    p.add_argument("--budget", default="20s", help="wall-clock cap per row: the fault tree to depth 3 is not exhausted for every row (default 20s)")
     p.add_argument("--preset", default="release", help="CMake preset to build (default release)")
     return p.parse_args(argv)
 
@@ -33,7 +34,8 @@ def rows(listing):
 
 def run_row(binary, scenario, flaws, args):
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [binary, "run", scenario["name"], "--runs", str(args.runs), "--seed", str(args.seed), "--report", tmp, "--replays", "20"]
+        cmd = [binary, "run", scenario["name"], "--runs", str(args.runs), "--seed", str(args.seed), "--report", tmp, "--replays", "20",
+               "--budget", args.budget]
         for f in flaws:
             cmd += ["--flaw", f]
         subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -42,15 +42,19 @@ const char* const kUsage =
 const char* const kRunHelp =
     "faultline run [SCENARIO...] [options]\n"
     "  Explores faults at every await point of each scenario (all when none is named):\n"
-    "  corpus replay, discovery, the exhaustive sweep (every ordinal x kind x timing), deeper paths\n"
-    "  that faults open, then random multi-fault schedules; shrinks and confirms every finding.\n"
+    "  corpus replay, discovery, the fault tree breadth-first (the single-fault sweep: every ordinal x\n"
+    "  kind x timing; then every run that survived a fault gets one more at each later await point,\n"
+    "  to --max-faults), then random schedules aimed at rarely reached sites where the tree was not\n"
+    "  exhausted; shrinks and confirms one finding per distinct bucket (oracle, what broke, fault).\n"
     "  --mode sweep|random|all   phases to run (default all)\n"
     "  --budget DURATION         wall-clock budget for the campaign, e.g. 60s, 5m, 8h (default: none)\n"
-    "  --runs N                  random schedules per scenario after the sweep (default 2000)\n"
+    "  --runs N                  random schedules per scenario after the tree (default 2000; with\n"
+    "                            --budget alone: until the budget)\n"
     "  --seed S                  the campaign's 64-bit seed (default: drawn once and printed first)\n"
-    "  --jobs N                  scenarios explored in parallel (default 1)\n"
+    "  --jobs N                  workers: scenarios in parallel, one scenario split over several when\n"
+    "                            there are fewer scenarios than jobs (default 1)\n"
     "  --shard I/N               run shard I (0-based) of N; also GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS\n"
-    "  --max-faults K            faults per schedule in deeper paths and random (default 2)\n"
+    "  --max-faults K            depth of the fault tree, and most faults of a random schedule (default 3)\n"
     "  --timeout DURATION        per-run watchdog (default 2s)\n"
     "  --flaw NAME               switch a runtime flaw on (repeatable; see 'faultline list')\n"
     "  --report DIR              write results.json, junit.xml and findings/ there (default reports/latest)\n"
@@ -142,9 +146,10 @@ int cmd_run(Args& args) {
   else if (mode != "all") usage_error("bad --mode '" + mode + "'", "use sweep, random or all");
   if (auto b = args.optional_value("--budget")) opt.budget_s = parse_duration_s(*b, "--budget");
   if (auto r = args.optional_value("--runs")) opt.random_runs = parse_uint(*r, "--runs");
+  else if (opt.budget_s) opt.random_runs = UINT64_MAX;  // --budget alone: explore until the budget
   std::optional<std::string> seed_text = args.optional_value("--seed");
   opt.jobs = static_cast<int>(parse_uint(args.value("--jobs", "1"), "--jobs", 1, 256));
-  opt.max_faults = static_cast<int>(parse_uint(args.value("--max-faults", "2"), "--max-faults", 1, 16));
+  opt.max_faults = static_cast<int>(parse_uint(args.value("--max-faults", "3"), "--max-faults", 1, 16));
   opt.timeout_ms = static_cast<int>(parse_duration_s(args.value("--timeout", "2s"), "--timeout") * 1000);
   if (opt.timeout_ms < 1) usage_error("--timeout must be at least 1ms", "e.g. --timeout 2s");
   opt.replays = static_cast<int>(parse_uint(args.value("--replays", "5"), "--replays", 1, 1000));
@@ -183,9 +188,10 @@ int cmd_run(Args& args) {
   ProgressFn progress;
   if (tty) {
     progress = [](const Progress& p) {
-      std::fprintf(stderr, "\r\033[K%s: %llu runs (%.0f/s), %llu site x fault pairs covered, %zu finding(s)%s", p.scenario.c_str(),
-                   static_cast<unsigned long long>(p.runs), p.runs_per_s, static_cast<unsigned long long>(p.covered), p.findings,
-                   p.seconds_left >= 0 ? (", " + std::to_string(static_cast<int>(p.seconds_left)) + "s left").c_str() : "");
+      std::string left = p.seconds_left >= 0 ? ", " + std::to_string(static_cast<int>(p.seconds_left)) + "s left" : "";
+      std::fprintf(stderr, "\r\033[K[%zu/%zu] %s: %llu runs | campaign: %llu runs (%.0f/s), %zu finding(s), %zu exhausted%s",
+                   p.scenario_index, p.scenario_count, p.scenario.c_str(), static_cast<unsigned long long>(p.runs),
+                   static_cast<unsigned long long>(p.total_runs), p.runs_per_s, p.findings, p.exhausted, left.c_str());
     };
   }
   FindingFn on_finding = [&](const Finding& f) {
@@ -197,6 +203,13 @@ int cmd_run(Args& args) {
   CampaignResult result = run_campaign(opt, progress, on_finding, &stop_requested);
   if (tty) std::fputs("\r\033[K", stderr);
   write_reports(report_dir, result);
+  for (const auto& s : result.scenarios) {
+    std::uint64_t schedules = 0;
+    for (auto n : s.tree_schedules) schedules += n;
+    if (s.exhausted)
+      std::printf("exhausted %s: every schedule of <= %d faults was run: %llu schedules\n", s.scenario.c_str(),
+                  s.exhausted_depth, static_cast<unsigned long long>(schedules));
+  }
   for (const auto& s : result.scenarios)
     for (const auto& w : s.health) std::printf("health warning %s: %s: %s\n", s.scenario.c_str(), w.id.c_str(), w.message.c_str());
   std::uint64_t sweep = 0, deeper = 0, random = 0;

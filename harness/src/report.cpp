@@ -70,7 +70,8 @@ std::string suite_name(const ScenarioResult& s) {
 
 std::string finding_json(const Finding& f, const std::string& indent) {
   std::ostringstream o;
-  o << indent << "{\"oracle\": " << json_string(f.oracle) << ", \"schedule\": " << json_string(to_string(f.schedule))
+  o << indent << "{\"oracle\": " << json_string(f.oracle) << ", \"bucket\": " << json_string(f.bucket) << ", \"hits\": " << f.hits
+    << ", \"schedule\": " << json_string(to_string(f.schedule))
     << ", \"faults\": " << f.schedule.faults.size() << ", \"original_schedule\": " << json_string(to_string(f.original))
     << ",\n" << indent << " \"explanation\": " << json_string(f.explanation) << ", \"expected\": " << json_string(f.expected)
     << ", \"actual\": " << json_string(f.actual) << ",\n" << indent << " \"replay\": " << json_string(f.replay_command)
@@ -100,6 +101,10 @@ std::string results_json(const CampaignResult& r) {
       << ", \"runs\": " << s.runs << ", \"corpus_runs\": " << s.corpus_runs << ", \"sweep_runs\": " << s.sweep_runs
       << ", \"sweep_planned\": " << s.sweep_planned << ", \"deeper_runs\": " << s.deeper_runs << ", \"random_runs\": " << s.random_runs
       << ", \"complete\": " << (s.complete ? "true" : "false") << ", \"worker_restarts\": " << s.worker_restarts << ", \"unconfirmed\": " << s.unconfirmed
+      << ", \"exhausted\": " << (s.exhausted ? "true" : "false") << ", \"exhausted_depth\": " << s.exhausted_depth
+      << ", \"tree_schedules\": [";
+    for (std::size_t d = 1; d < s.tree_schedules.size(); ++d) o << (d > 1 ? ", " : "") << s.tree_schedules[d];
+    o << "], \"further_findings\": " << s.further_findings
       << ", \"determinism_checks\": " << s.determinism_checks << ", \"watchdog_kills\": " << s.watchdog_kills
       << ", \"seconds\": " << num(s.seconds) << ",\n     \"errors\": " << json_strings(s.errors) << ",\n     \"health\": [";
     for (std::size_t k = 0; k < s.health.size(); ++k)
@@ -171,14 +176,19 @@ std::string junit_xml(const CampaignResult& r) {
 std::string finding_file_name(const Finding& f) {
   std::string n = f.scenario;
   for (const auto& x : f.flaws) n += "+" + x;
-  return n + "-" + f.oracle + ".finding";
+  // NOTE: one file per bucket: several distinct findings of one oracle must not overwrite each other.
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a: the same name on every platform
+  for (unsigned char c : f.bucket) h = (h ^ c) * 1099511628211ull;
+  char tag[20];
+  std::snprintf(tag, sizeof tag, "%08llx", static_cast<unsigned long long>(h & 0xffffffffu));
+  return n + "-" + f.oracle + "-" + tag + ".finding";
 }
 
 std::string finding_text(const Finding& f) {
   std::ostringstream o;
   std::string flaws;
   for (const auto& x : f.flaws) flaws += (flaws.empty() ? "" : ",") + x;
-  o << "scenario: " << f.scenario << "\nflaws: " << flaws << "\noracle: " << f.oracle << "\nschedule: " << to_string(f.schedule)
+  o << "scenario: " << f.scenario << "\nflaws: " << flaws << "\noracle: " << f.oracle << "\nbucket: " << f.bucket << "\nschedule: " << to_string(f.schedule)
     << "\noriginal: " << to_string(f.original) << "\nexpected: " << f.expected << "\nactual: " << f.actual
     << "\nexplanation: " << f.explanation << "\nreplay: " << f.replay_command << "\nruns_until_found: " << f.runs_until_found
     << "\nreplays_same_trace: " << f.replays_same_trace << "/" << f.replays;

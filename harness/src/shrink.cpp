@@ -33,10 +33,15 @@ const std::vector<Fault>& sweep_kinds() {
 
 namespace {
 
-rc::Gen<Fault> gen_fault(std::uint64_t max_ordinal) {
-  return rc::gen::exec([max_ordinal] {
+rc::Gen<Fault> gen_fault(std::uint64_t max_ordinal, const std::vector<std::uint64_t>* anchors = nullptr) {
+  return rc::gen::exec([max_ordinal, anchors] {
     Fault f;
-    f.ordinal = *rc::gen::inRange<std::uint64_t>(1, max_ordinal + 1);
+    // NOTE: half the faults land near an anchor (each site's first await point), so a site
+    // reached once gets as many faults as one reached a thousand times.
+    if (anchors != nullptr && !anchors->empty() && *rc::gen::inRange(0, 2) == 0)
+      f.ordinal = (*anchors)[*rc::gen::inRange<std::size_t>(0, anchors->size())] + *rc::gen::inRange<std::uint64_t>(0, 3);
+    else
+      f.ordinal = *rc::gen::inRange<std::uint64_t>(1, max_ordinal + 1);
     f.timing = *rc::gen::element(FaultTiming::at, FaultTiming::after);
     const auto& kinds = sweep_kinds();
     const Fault& k = kinds[*rc::gen::inRange<std::size_t>(0, kinds.size() / 2)];
@@ -63,12 +68,12 @@ bool ordinal_free(const Schedule& s, std::uint64_t ordinal, std::size_t except) 
 
 }  // namespace
 
-Schedule random_schedule(std::uint64_t seed, std::uint64_t max_ordinal, int max_faults) {
+Schedule random_schedule(std::uint64_t seed, std::uint64_t max_ordinal, int max_faults, const std::vector<std::uint64_t>& anchors) {
   std::lock_guard lock(rapidcheck_mutex);
   max_ordinal = std::max<std::uint64_t>(max_ordinal, 1);
-  auto gen = rc::gen::exec([max_ordinal, max_faults] {
+  auto gen = rc::gen::exec([max_ordinal, max_faults, &anchors] {
     int n = *rc::gen::inRange(1, std::max(1, max_faults) + 1);
-    return *rc::gen::container<std::vector<Fault>>(static_cast<std::size_t>(n), gen_fault(max_ordinal));
+    return *rc::gen::container<std::vector<Fault>>(static_cast<std::size_t>(n), gen_fault(max_ordinal, &anchors));
   });
   std::vector<Fault> faults = gen(rc::Random(seed), 100).value();
   Schedule s;

@@ -462,7 +462,9 @@ void Runtime::signal_fault_raised(std::uint64_t ordinal) noexcept {
 
 void Runtime::begin_shutdown() {
   take_pending_signal();
-  if (!cause_set_) {
+  // NOTE: an exit request already raised when main ended came first: it decides the status
+  // when it reaches the end of its task, so main's end does not claim the cause meanwhile.
+  if (!cause_set_ && exits_in_flight_ == 0) {
     cause_set_ = true;
     cause_ = faultline::ShutdownCause::main_returned;
   }

@@ -121,7 +121,8 @@ class IntegrationTest(unittest.TestCase):
 
     def test_four_shards_merged_cover_exactly_one_run(self):
         with tempfile.TemporaryDirectory() as tmp:
-            common = ["run", "graceful_shutdown_fixed", "payment_retry_buggy", "--runs", "300", "--seed", "11", "--replays", "1"]
+            common = ["run", "graceful_shutdown_fixed", "payment_retry_buggy", "--runs", "300", "--seed", "11", "--replays", "1",
+                      "--max-faults", "2"]
             self.run_faultline(*common, "--report", os.path.join(tmp, "one"))
             for i in range(4):
                 self.run_faultline(*common, "--shard", f"{i}/4", "--report", os.path.join(tmp, f"s{i}"))
@@ -162,7 +163,8 @@ class IntegrationTest(unittest.TestCase):
 
     def test_repro_replays_a_zoo_finding_with_its_trace(self):
         with tempfile.TemporaryDirectory() as tmp:
-            self.run_faultline("run", "job_queue_buggy", "--runs", "0", "--seed", "1", "--report", tmp, "--replays", "1")
+            self.run_faultline("run", "job_queue_buggy", "--runs", "0", "--seed", "1", "--report", tmp, "--replays", "1",
+                               "--max-faults", "2")
             findings = [f for f in os.listdir(os.path.join(tmp, "findings")) if "protected-work" in f]
             self.assertTrue(findings)
             env = dict(os.environ, FAULTLINE_BIN=BIN)
@@ -188,7 +190,7 @@ class BrowserTest(unittest.TestCase):
         self.assertIsNotNone(browser, "chromium is missing: scripts/bootstrap --with-browser installs it")
         reports = os.path.join(os.path.dirname(SCRIPTS), "reports")
         with tempfile.TemporaryDirectory() as tmp:
-            subprocess.run([BIN, "run", "collector_buggy", "graceful_shutdown_buggy", "--runs", "100", "--seed", "1",
+            subprocess.run([BIN, "run", "collector_buggy", "graceful_shutdown_buggy", "--runs", "100", "--max-faults", "2", "--seed", "1",
                             "--report", tmp, "--replays", "1"], stdout=subprocess.DEVNULL)
             page = coverage_report.generate(json.load(open(os.path.join(tmp, "results.json"))), os.path.join(tmp, "coverage"))
             flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--user-data-dir={tmp}/profile"]

@@ -31,7 +31,7 @@ class SignalHygieneTest(unittest.TestCase):
 
     def campaign(self, name, prefix=(), preexec=None):
         report = os.path.join(self.tmp, name)
-        cmd = list(prefix) + [BIN, "run", *SCENARIOS, "--runs", "150", "--seed", "11", "--report", report]
+        cmd = list(prefix) + [BIN, "run", *SCENARIOS, "--runs", "150", "--max-faults", "2", "--seed", "11", "--report", report]
         done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300,
                               preexec_fn=preexec, cwd=self.tmp)
         self.assertIn(done.returncode, (0, 1), done.stdout)

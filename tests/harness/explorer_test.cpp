@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <faultline/report.hpp>
+#include <faultline/shrink.hpp>
+
+#include <set>
 
 using namespace faultline;
 
@@ -12,6 +15,7 @@ CampaignOptions options_for(const std::string& scenario, std::uint64_t random_ru
   CampaignOptions o;
   o.scenarios = {scenario};
   o.random_runs = random_runs;
+  o.max_faults = 2;
   o.seed = 42;
   o.replays = 2;
   return o;
@@ -82,4 +86,32 @@ TEST(Explorer, ReportsAreWellFormed) {
   FindingFile f = parse_finding_file(finding_text(r.scenarios[0].findings[0]), "x");
   EXPECT_EQ(f.scenario, "collector_buggy");
   EXPECT_EQ(f.flaws, std::vector<std::string>{"unretrieved_exit_zero"});
+}
+
+TEST(Explorer, ExhaustsTheFaultTreeAndSaysSo) {
+  CampaignOptions o = options_for("cancel_await_fixed", 100);
+  CampaignResult r = run_campaign(o, {}, {});
+  const ScenarioResult& s = r.scenarios[0];
+  EXPECT_TRUE(s.exhausted);
+  EXPECT_EQ(s.exhausted_depth, 2);
+  ASSERT_EQ(s.tree_schedules.size(), 3u);
+  EXPECT_EQ(s.tree_schedules[1], s.await_points * sweep_kinds().size());  // the single-fault sweep
+  EXPECT_GT(s.tree_schedules[2], s.tree_schedules[1]);
+  EXPECT_EQ(s.random_runs, 0u) << "an exhausted tree already holds every random schedule";
+  EXPECT_EQ(s.runs, 1 + s.tree_schedules[1] + s.tree_schedules[2]);
+}
+
+TEST(Explorer, JobsSplitOneScenarioWithNoOverlapAndNoGap) {
+  CampaignOptions one = options_for("payment_retry_buggy", 300);
+  CampaignOptions two = one;
+  two.jobs = 2;
+  CampaignResult a = run_campaign(one, {}, {});
+  CampaignResult b = run_campaign(two, {}, {});
+  EXPECT_EQ(a.scenarios[0].runs, b.scenarios[0].runs);
+  EXPECT_EQ(injected(a.scenarios[0]), injected(b.scenarios[0]));
+  EXPECT_EQ(a.scenarios[0].exhausted, b.scenarios[0].exhausted);
+  std::set<std::string> buckets_a, buckets_b;
+  for (const auto& f : a.scenarios[0].findings) buckets_a.insert(f.bucket);
+  for (const auto& f : b.scenarios[0].findings) buckets_b.insert(f.bucket);
+  EXPECT_EQ(buckets_a, buckets_b);
 }

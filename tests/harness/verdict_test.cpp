@@ -6,6 +6,8 @@
 
 #include <signal.h>
 
+#include <set>
+
 #include <faultline/explorer.hpp>
 #include <faultline/sandbox.hpp>
 
@@ -185,4 +187,39 @@ TEST(Verdict, AScenarioCanSetItsOwnLimits) {
   ASSERT_TRUE(r.verdict.violates(oracle_id::hung_future));
   EXPECT_NE(r.verdict.violations[0].explanation.find("500 ms of virtual time"), std::string::npos) << r.verdict.violations[0].explanation;
   EXPECT_TRUE(replay(w, "livelock_sleeping", "").verdict.violations.empty());
+}
+
+TEST(Exploration, FindsABugThatNeedsThreeFaultsOnARetryPath) {
+  CampaignOptions o = campaign("retry_buggy", 0);
+  o.max_faults = 3;
+  CampaignResult r = run_campaign(o, {}, {});
+  const ScenarioResult& s = r.scenarios[0];
+  ASSERT_FALSE(s.findings.empty()) << "the three-fault retry bug escaped " << s.runs << " runs";
+  EXPECT_EQ(s.findings[0].oracle, oracle_id::protected_work);
+  EXPECT_EQ(s.findings[0].schedule.faults.size(), 3u) << to_string(s.findings[0].schedule);
+  CampaignResult fixed = run_campaign(campaign("retry_fixed", 0), {}, {});
+  EXPECT_TRUE(fixed.scenarios[0].findings.empty()) << oracles(fixed.scenarios[0]);
+  EXPECT_TRUE(fixed.scenarios[0].exhausted);
+}
+
+TEST(Exploration, ReportsEveryDistinctBugNotTheFirstPerOracle) {
+  CampaignResult r = run_campaign(campaign("two_bugs", 200), {}, {});
+  std::set<std::string> units;  // the bucket's middle part: what broke
+  for (const auto& f : r.scenarios[0].findings)
+    if (f.oracle == oracle_id::protected_work) units.insert(f.bucket.substr(0, f.bucket.rfind(" | ")));
+  EXPECT_EQ(units, (std::set<std::string>{"protected-work | a lost", "protected-work | b lost"})) << oracles(r.scenarios[0]);
+}
+
+TEST(Exploration, TimeAScenarioDoesNotNeedGoesToTheOthers) {
+  CampaignOptions o;
+  o.scenarios = {"cancel_await_fixed", "job_queue_fixed"};
+  o.budget_s = 3;
+  o.random_runs = UINT64_MAX;  // --budget alone
+  o.seed = 3;
+  CampaignResult r = run_campaign(o, {}, {});
+  EXPECT_TRUE(r.scenarios[0].exhausted);
+  EXPECT_FALSE(r.scenarios[1].exhausted);
+  // An even split would give job_queue_fixed 1.5 s; it gets what cancel_await_fixed left.
+  EXPECT_GT(r.scenarios[1].seconds, 2.0);
+  EXPECT_FALSE(r.partial);
 }

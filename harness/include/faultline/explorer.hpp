@@ -23,18 +23,19 @@ struct CampaignOptions {
   bool sweep = true;                     ///< run the exhaustive sweep and deeper paths
   bool random = true;                    ///< run random schedules
   std::optional<double> budget_s;        ///< wall-clock budget for the whole campaign
-  std::uint64_t random_runs = 2000;      ///< random schedules per scenario (--runs)
+  std::uint64_t random_runs = 2000;      ///< random schedules per scenario once its tree is stopped (--runs); UINT64_MAX: until the budget
   std::uint64_t seed = 0;                ///< the one seed of the campaign
-  int jobs = 1;                          ///< scenarios explored in parallel, one worker each
+  int jobs = 1;                          ///< workers: scenarios in parallel, and one scenario split over several when fewer scenarios than jobs
   int shard_index = 0;                   ///< this shard (0-based)
   int shard_count = 1;                   ///< number of shards
-  int max_faults = 2;                    ///< faults per schedule in deeper paths and random
+  int max_faults = 3;                    ///< faults per schedule: the fault tree's depth, and random's most
   int timeout_ms = 2000;                 ///< per-run watchdog
   ExecMode exec = ExecMode::persistent;  ///< where runs happen; findings are always confirmed forked
   std::string corpus_dir;                ///< past failures replayed first, new ones added ("" = none)
   ShrinkLimits shrink;                   ///< caps on shrinking
   int replays = 5;                       ///< forked replays of each finding to measure determinism
   double check_determinism = 0.01;       ///< share of clean runs replayed to compare traces (deterministic scenarios)
+  std::size_t max_findings = 20;         ///< distinct findings (buckets) reported per scenario; further ones are counted
 };
 
 /// Something that makes a scenario's results less trustworthy than they look (as Hypothesis's
@@ -58,6 +59,8 @@ struct SiteStats {
 
 struct Finding {
   std::string scenario;
+  std::string bucket;             ///< what tells it apart: oracle | what broke | deciding fault's kind and site
+  std::uint64_t hits = 1;         ///< runs that fell in this bucket
   std::vector<std::string> flaws;
   std::string oracle;
   std::string explanation;
@@ -83,7 +86,11 @@ struct ScenarioResult {
   std::uint64_t runs = 0;              ///< schedules run (this shard)
   std::uint64_t corpus_runs = 0, sweep_runs = 0, deeper_runs = 0, random_runs = 0;
   std::uint64_t sweep_planned = 0;     ///< sweep schedules in this shard's share
-  bool complete = true;                ///< false if the budget stopped it early
+  bool complete = true;                ///< false if the budget stopped the corpus or the single-fault sweep
+  bool exhausted = false;              ///< every schedule of <= max_faults faults was run (the whole fault tree)
+  int exhausted_depth = 0;             ///< every schedule of <= this many faults was run
+  std::vector<std::uint64_t> tree_schedules;  ///< schedules run per depth (index 0: none)
+  std::uint64_t further_findings = 0;  ///< runs in buckets past max_findings
   std::uint64_t worker_restarts = 0;
   std::uint64_t unconfirmed = 0;       ///< violations no forked replay reproduced (non-deterministic scenarios only)
   std::uint64_t determinism_checks = 0;  ///< clean runs replayed to compare their traces
@@ -108,11 +115,15 @@ struct CampaignResult {
 /// A live view for progress lines.
 struct Progress {
   std::string scenario;
-  std::uint64_t runs = 0;
-  double runs_per_s = 0;
-  std::uint64_t covered = 0;  ///< distinct (site, fault) pairs injected
-  std::size_t findings = 0;
-  double seconds_left = -1;
+  std::size_t scenario_index = 0;  ///< 1-based, among scenario_count
+  std::size_t scenario_count = 0;
+  std::uint64_t runs = 0;          ///< this scenario
+  std::uint64_t total_runs = 0;    ///< the whole campaign
+  double runs_per_s = 0;           ///< the whole campaign
+  std::uint64_t covered = 0;       ///< distinct (site, fault) pairs injected in this scenario
+  std::size_t findings = 0;        ///< the whole campaign
+  std::size_t exhausted = 0;       ///< scenarios whose whole fault tree was run
+  double seconds_left = -1;        ///< the whole campaign's budget
 };
 
 using ProgressFn = std::function<void(const Progress&)>;

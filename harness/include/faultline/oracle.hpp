@@ -29,6 +29,7 @@ const std::vector<std::string>& all_oracles();
 struct Violation {
   std::string oracle;       ///< stable id
   std::string explanation;  ///< what was wrong, in one or two sentences
+  std::string subject;      ///< what broke, for telling findings apart: the unit, the kind of hang, the statuses
 };
 
 struct Verdict {

@@ -9,7 +9,8 @@
 namespace faultline {
 
 /// Version of the results.json schema; bumped on any incompatible change.
-/// 2: health warnings, determinism checks, watchdog kills, replays' divergence.
+/// 2: health warnings, determinism checks, watchdog kills, replays' divergence; the fault tree
+/// (exhausted, exhausted_depth, tree_schedules) and distinct findings (bucket, hits, further_findings).
 inline constexpr int kResultsSchemaVersion = 2;
 
 std::string results_json(const CampaignResult& r);

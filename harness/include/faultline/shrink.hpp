@@ -13,8 +13,10 @@ namespace faultline {
 const std::vector<Fault>& sweep_kinds();
 
 /// A random schedule of 1..max_faults faults on ordinals 1..max_ordinal, drawn from `seed`.
-/// The same (seed, max_ordinal, max_faults) always gives the same schedule.
-Schedule random_schedule(std::uint64_t seed, std::uint64_t max_ordinal, int max_faults);
+/// Half the faults land within 2 awaits after one of `anchors` (if given). The same arguments
+/// always give the same schedule.
+Schedule random_schedule(std::uint64_t seed, std::uint64_t max_ordinal, int max_faults,
+                         const std::vector<std::uint64_t>& anchors = {});
 
 /// Schedules one step simpler than `s`, simplest first: a fault fewer, an earlier ordinal, a
 /// simpler kind (cancel < throw < exit < signal), `at` instead of `after`.

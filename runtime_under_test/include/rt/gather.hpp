@@ -217,18 +217,27 @@ Task<T> wait_for(Task<T> work, std::chrono::nanoseconds timeout, std::string nam
       }
     }
   }
-  if (control || outer_cancelled) {
-    // NOTE: an exit request or the caller's cancellation wins over any error met meanwhile, as
-    // documented above: the errors it drops (an injected one included) are never seen.
-    detail::drop_error(failure);
+  // NOTE: whatever wait_for raises other than the work's own outcome consumes that outcome:
+  // the work's error is dropped (and reported superseded if a fault raised it), never left
+  // behind as an error nobody retrieved.
+  auto consume_work_error = [&h] {
     if (h.done() && h.state().error_kind == detail::ErrorKind::other) {
       h.state().error_retrieved = true;
       detail::drop_error(h.state().error);
     }
+  };
+  if (control || outer_cancelled) {
+    // An exit request or the caller's cancellation wins over any error met meanwhile, as
+    // documented above: the errors it drops (an injected one included) are never seen.
+    detail::drop_error(failure);
+    consume_work_error();
     if (control) std::rethrow_exception(control);
     throw Cancelled{};
   }
-  if (failure) std::rethrow_exception(failure);
+  if (failure) {
+    consume_work_error();
+    std::rethrow_exception(failure);
+  }
   if (timed_out && h.cancelled()) {
     (void)h.exception();
     throw Timeout();

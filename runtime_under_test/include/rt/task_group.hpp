@@ -24,7 +24,9 @@ class TaskGroup {
       if (t->error_kind == detail::ErrorKind::none || t->error_kind == detail::ErrorKind::cancelled) return;
       t->error_retrieved = true;
       if (s->first_error) {
-        detail::drop_error(t->error);  // only the first error is raised; the others are dropped
+        // Only the first error is raised; later errors are dropped. An exit request or an
+        // interrupt is not: it acts on the runtime whatever the group does with it.
+        if (t->error_kind == detail::ErrorKind::other) detail::drop_error(t->error);
         return;
       }
       s->first_error = t->error;

@@ -1,0 +1,211 @@
+// The campaign: every scenario (or, with fewer scenarios than --jobs, shares of one) on a pool
+// of workers; the budget handed out as it is used, so time one scenario does not need flows to
+// the others; progress for the whole campaign.
+#include <faultline/explorer.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "scenario_explorer.hpp"
+
+namespace faultline {
+
+std::uint64_t CampaignResult::runs() const {
+  std::uint64_t n = 0;
+  for (const auto& s : scenarios) n += s.runs;
+  return n;
+}
+
+std::size_t CampaignResult::findings() const {
+  std::size_t n = 0;
+  for (const auto& s : scenarios) n += s.findings.size();
+  return n;
+}
+
+namespace detail {
+
+ScenarioResult merge_shares(std::vector<ScenarioResult> shares, std::size_t max_findings) {
+  ScenarioResult m = std::move(shares.front());
+  std::set<std::string> buckets;
+  for (const auto& f : m.findings) buckets.insert(f.bucket);
+  for (std::size_t i = 1; i < shares.size(); ++i) {
+    ScenarioResult& s = shares[i];
+    m.await_points = std::max(m.await_points, s.await_points);
+    m.runs += s.runs;
+    m.corpus_runs += s.corpus_runs;
+    m.sweep_runs += s.sweep_runs;
+    m.deeper_runs += s.deeper_runs;
+    m.random_runs += s.random_runs;
+    m.sweep_planned += s.sweep_planned;
+    m.worker_restarts += s.worker_restarts;
+    m.unconfirmed += s.unconfirmed;
+    m.determinism_checks += s.determinism_checks;
+    m.watchdog_kills += s.watchdog_kills;
+    m.further_findings += s.further_findings;
+    m.complete = m.complete && s.complete;
+    m.exhausted = m.exhausted && s.exhausted;
+    m.exhausted_depth = std::min(m.exhausted_depth, s.exhausted_depth);
+    m.seconds = std::max(m.seconds, s.seconds);
+    if (m.tree_schedules.size() < s.tree_schedules.size()) m.tree_schedules.resize(s.tree_schedules.size(), 0);
+    for (std::size_t d = 0; d < s.tree_schedules.size(); ++d) m.tree_schedules[d] += s.tree_schedules[d];
+    for (auto& [site, st] : s.coverage) {
+      SiteStats& dst = m.coverage[site];
+      dst.hits += st.hits;
+      for (auto& [key, fs] : st.faults) {
+        FaultStats& d = dst.faults[key];
+        d.injected += fs.injected;
+        d.handled += fs.handled;
+        d.finding += fs.finding;
+      }
+    }
+    for (auto& f : s.findings) {
+      // As within one share: one finding per bucket (taken from the shrunk run).
+      for (auto& known : m.findings)
+        if (known.bucket == f.bucket) known.hits += f.hits;
+      if (buckets.insert(f.bucket).second && m.findings.size() < max_findings) m.findings.push_back(std::move(f));
+    }
+    for (auto& w : s.health) {
+      bool seen = false;
+      for (const auto& x : m.health) seen = seen || x.id == w.id;
+      if (!seen) m.health.push_back(std::move(w));
+    }
+    for (auto& e : s.errors) m.errors.push_back(std::move(e));
+  }
+  // The curve is kept per share only: the first share's stands for the scenario.
+  std::sort(m.findings.begin(), m.findings.end(),
+            [](const Finding& a, const Finding& b) { return a.runs_until_found < b.runs_until_found; });
+  return m;
+}
+
+}  // namespace detail
+
+CampaignResult run_campaign(const CampaignOptions& options, const ProgressFn& progress, const FindingFn& on_finding,
+                            const volatile bool* stop) {
+  using detail::Clock;
+  const Registry& reg = Registry::instance();
+  reg.check_flaws(options.flaws);
+  std::vector<const Scenario*> todo;
+  if (options.scenarios.empty()) {
+    for (const auto& s : reg.all()) todo.push_back(&s);
+  } else {
+    for (const auto& n : options.scenarios) todo.push_back(&reg.get(n));
+  }
+  CampaignResult result;
+  result.options = options;
+  result.scenarios.resize(todo.size());
+  auto start = Clock::now();
+  std::optional<Clock::time_point> end;
+  if (options.budget_s) end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*options.budget_s));
+  int jobs = std::max(1, options.jobs);
+  // NOTE: with fewer scenarios than jobs, each scenario is split into shares exactly as
+  // --shard splits a campaign (no overlap, no gap), so one big program gets every core.
+  int split = std::max(1, jobs / static_cast<int>(std::max<std::size_t>(1, todo.size())));
+  struct Item {
+    std::size_t scenario;
+    int share;
+  };
+  std::vector<Item> items;
+  for (std::size_t i = 0; i < todo.size(); ++i)
+    for (int j = 0; j < split; ++j) items.push_back({i, j});
+  std::vector<std::vector<ScenarioResult>> shares(todo.size(), std::vector<ScenarioResult>(static_cast<std::size_t>(split)));
+
+  std::mutex mutex;  // guards the callbacks and the progress totals
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> finished_items{0};
+  std::uint64_t finished_runs = 0;
+  std::size_t total_findings = 0, exhausted = 0;
+  std::map<std::pair<std::size_t, int>, std::uint64_t> live_runs;
+  std::set<std::pair<std::size_t, std::string>> published;  // (scenario, bucket): shares may find one twice
+  std::exception_ptr error;
+
+  auto work = [&] {
+    for (;;) {
+      std::size_t k = next.fetch_add(1);
+      if (k >= items.size()) return;
+      const Item item = items[k];
+      const Scenario& sc = *todo[item.scenario];
+      detail::ShareContext ctx;
+      ctx.stop = stop;
+      ctx.shard_index = options.shard_index * split + item.share;
+      ctx.shard_count = options.shard_count * split;
+      if (end) {
+        // The budget left, shared among the items not yet finished that can run side by side.
+        auto now = Clock::now();
+        std::size_t left = items.size() - std::min(items.size(), finished_items.load());
+        std::size_t side_by_side = std::min<std::size_t>(static_cast<std::size_t>(jobs), std::max<std::size_t>(1, left));
+        auto remaining = *end > now ? *end - now : Clock::duration::zero();
+        ctx.deadline = now + remaining * static_cast<long>(side_by_side) / static_cast<long>(std::max<std::size_t>(1, left));
+        // NOTE: once every item has started, nothing waits for the time left: the items still
+        // running may use it all (the others finished early or were exhausted).
+        ctx.extend = [&](Clock::time_point& deadline) {
+          if (next.load() < items.size() || deadline >= *end) return false;
+          deadline = *end;
+          return true;
+        };
+      }
+      ctx.on_finding = [&, item](const Finding& f) {
+        std::lock_guard lock(mutex);
+        if (!published.insert({item.scenario, f.bucket}).second) return;
+        ++total_findings;
+        if (on_finding) on_finding(f);
+      };
+      if (progress) {
+        ctx.progress = [&, item](const ScenarioResult& r) {
+          std::lock_guard lock(mutex);
+          live_runs[{item.scenario, item.share}] = r.runs;
+          Progress p;
+          p.scenario = r.scenario;
+          p.scenario_index = item.scenario + 1;
+          p.scenario_count = todo.size();
+          p.runs = r.runs;
+          p.total_runs = finished_runs;
+          for (const auto& [key, n] : live_runs) p.total_runs += n;
+          double secs = std::chrono::duration<double>(Clock::now() - start).count();
+          p.runs_per_s = secs > 0 ? static_cast<double>(p.total_runs) / secs : 0;
+          p.covered = r.coverage_curve.empty() ? 0 : r.coverage_curve.back().second;
+          p.findings = total_findings;
+          p.exhausted = exhausted;
+          if (end) p.seconds_left = std::chrono::duration<double>(*end - Clock::now()).count();
+          progress(p);
+        };
+      }
+      try {
+        ScenarioResult r = detail::explore_share(sc, options, ctx);
+        std::lock_guard lock(mutex);
+        live_runs.erase({item.scenario, item.share});
+        finished_runs += r.runs;
+        shares[item.scenario][static_cast<std::size_t>(item.share)] = std::move(r);
+      } catch (...) {
+        std::lock_guard lock(mutex);
+        if (!error) error = std::current_exception();
+      }
+      finished_items.fetch_add(1);
+      {
+        std::lock_guard lock(mutex);
+        bool all_done = true;
+        for (const auto& s : shares[item.scenario]) all_done = all_done && !s.scenario.empty();
+        if (all_done) {
+          bool ex = true;
+          for (const auto& s : shares[item.scenario]) ex = ex && s.exhausted;
+          exhausted += ex;
+        }
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  int threads_needed = std::min<int>(jobs, static_cast<int>(items.size()));
+  for (int j = 1; j < threads_needed; ++j) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
+  for (std::size_t i = 0; i < todo.size(); ++i) result.scenarios[i] = detail::merge_shares(std::move(shares[i]), options.max_findings);
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  for (const auto& s : result.scenarios) result.partial = result.partial || !s.complete;
+  if (stop != nullptr && *stop) result.partial = true;
+  return result;
+}
+
+}  // namespace faultline
