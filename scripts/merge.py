@@ -14,7 +14,7 @@ import report_io  # noqa: E402
 from faultline_common import guarded, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ScriptError, load_results, write_atomic  # noqa: E402
 
 SUMMED = ["runs", "corpus_runs", "sweep_runs", "sweep_planned", "deeper_runs", "random_runs", "worker_restarts", "unconfirmed",
-          "determinism_checks", "watchdog_kills", "further_findings"]
+          "determinism_checks", "watchdog_kills", "further_findings", "repeats_skipped"]
 
 
 def parse_args(argv=None):

@@ -47,7 +47,8 @@ const char* const kRunHelp =
     "  to --max-faults), then random schedules aimed at rarely reached sites where the tree was not\n"
     "  exhausted; shrinks and confirms one finding per distinct bucket (oracle, what broke, fault).\n"
     "  --mode sweep|random|all   phases to run (default all)\n"
-    "  --budget DURATION         wall-clock budget for the campaign, e.g. 60s, 5m, 8h (default: none)\n"
+    "  --budget DURATION         wall-clock budget for the campaign, e.g. 60s, 5m, 8h (default: 60s\n"
+    "                            unless --runs is given; --runs alone runs the whole tree)\n"
     "  --runs N                  random schedules per scenario after the tree (default 2000; with\n"
     "                            --budget alone: until the budget)\n"
     "  --seed S                  the campaign's 64-bit seed (default: drawn once and printed first)\n"
@@ -145,8 +146,12 @@ int cmd_run(Args& args) {
   else if (mode == "random") opt.sweep = false;
   else if (mode != "all") usage_error("bad --mode '" + mode + "'", "use sweep, random or all");
   if (auto b = args.optional_value("--budget")) opt.budget_s = parse_duration_s(*b, "--budget");
-  if (auto r = args.optional_value("--runs")) opt.random_runs = parse_uint(*r, "--runs");
-  else if (opt.budget_s) opt.random_runs = UINT64_MAX;  // --budget alone: explore until the budget
+  if (auto r = args.optional_value("--runs")) {
+    opt.random_runs = parse_uint(*r, "--runs");
+  } else {
+    if (!opt.budget_s) opt.budget_s = 60;  // NOTE: a depth-3 tree may not end: with neither, a minute
+    opt.random_runs = UINT64_MAX;          // --budget alone: explore until the budget
+  }
   std::optional<std::string> seed_text = args.optional_value("--seed");
   opt.jobs = static_cast<int>(parse_uint(args.value("--jobs", "1"), "--jobs", 1, 256));
   opt.max_faults = static_cast<int>(parse_uint(args.value("--max-faults", "3"), "--max-faults", 1, 16));

@@ -63,7 +63,6 @@ class Explorer {
     bool tree_done = opt_.sweep && walk_tree();
     res_.exhausted = tree_done && !stopped_;
     res_.exhausted_depth = res_.exhausted ? std::max(1, opt_.max_faults) : tree_.complete_depth();
-    res_.tree_schedules = tree_.handed_out();
     // NOTE: an exhausted tree holds every schedule random could draw (a fault past the end of
     // a run never fires), so random runs only where the tree was stopped or not walked.
     if (opt_.random && !res_.exhausted) random_phase();
@@ -139,6 +138,8 @@ class Explorer {
       Phase phase = next->depth == 1 ? Phase::sweep : Phase::deeper;
       Step st = run_counted(next->schedule, phase);
       if (st.stopped) return false;
+      if (res_.tree_schedules.size() <= static_cast<std::size_t>(next->depth)) res_.tree_schedules.resize(next->depth + 1u, 0);
+      ++res_.tree_schedules[static_cast<std::size_t>(next->depth)];
       const RunRecord& r = primary_.record();
       if (st.verdict.violations.empty() && last_fault_acted(r))
         tree_.survived(next->schedule, r.await_points, novel(r));
@@ -179,6 +180,13 @@ class Explorer {
     Step st;
     if (out_of_time(phase)) {
       st.stopped = true;
+      return st;
+    }
+    // No schedule runs twice in a campaign: a random one the tree (or random) already ran is
+    // skipped. The tree never repeats itself, so only its schedules and random's are kept.
+    std::uint64_t key = hash_text(to_string(s));
+    if (!ran_.insert(key).second && phase == Phase::random) {
+      ++res_.repeats_skipped;
       return st;
     }
     RunOutcome o = run_raw(primary_, s);
@@ -434,6 +442,7 @@ class Explorer {
   std::set<std::pair<std::string, bool>> reached_;
   std::vector<std::uint64_t> anchors_;
   std::unordered_set<std::uint64_t> contexts_;
+  std::unordered_set<std::uint64_t> ran_;  // hashes of the schedules run
   std::set<std::string> covered_;
   std::set<std::string> buckets_;  // nondeterminism, reported once
   std::map<std::string, std::uint64_t> bucket_hits_;

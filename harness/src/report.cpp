@@ -104,7 +104,7 @@ std::string results_json(const CampaignResult& r) {
       << ", \"exhausted\": " << (s.exhausted ? "true" : "false") << ", \"exhausted_depth\": " << s.exhausted_depth
       << ", \"tree_schedules\": [";
     for (std::size_t d = 1; d < s.tree_schedules.size(); ++d) o << (d > 1 ? ", " : "") << s.tree_schedules[d];
-    o << "], \"further_findings\": " << s.further_findings
+    o << "], \"further_findings\": " << s.further_findings << ", \"repeats_skipped\": " << s.repeats_skipped
       << ", \"determinism_checks\": " << s.determinism_checks << ", \"watchdog_kills\": " << s.watchdog_kills
       << ", \"seconds\": " << num(s.seconds) << ",\n     \"errors\": " << json_strings(s.errors) << ",\n     \"health\": [";
     for (std::size_t k = 0; k < s.health.size(); ++k)
@@ -147,6 +147,11 @@ std::string junit_xml(const CampaignResult& r) {
     std::size_t suite_failures = s.findings.size();
     o << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << all_oracles().size() << "\" failures=\""
       << suite_failures << "\" time=\"" << num(s.seconds) << "\">\n";
+    std::uint64_t schedules = 0;
+    for (auto n : s.tree_schedules) schedules += n;
+    o << "    <properties><property name=\"exhausted\" value=\"" << (s.exhausted ? "true" : "false")
+      << "\"/><property name=\"exhausted_depth\" value=\"" << s.exhausted_depth << "\"/><property name=\"tree_schedules\" value=\""
+      << schedules << "\"/></properties>\n";
     std::vector<std::string> oracles = all_oracles();
     for (const auto& f : s.findings)
       if (f.oracle == oracle_id::nondeterminism) oracles.push_back(f.oracle);
@@ -162,6 +167,9 @@ std::string junit_xml(const CampaignResult& r) {
       if (!failed && !s.complete) o << "<skipped message=\"campaign stopped before this scenario finished\"/>";
       o << "</testcase>\n";
     }
+    if (s.exhausted)
+      o << "    <system-out>exhausted: every schedule of &lt;= " << s.exhausted_depth << " faults was run: " << schedules
+        << " schedules</system-out>\n";
     if (!s.health.empty()) {
       std::string text;
       for (const auto& w : s.health) text += "health warning " + w.id + ": " + w.message + "\n";

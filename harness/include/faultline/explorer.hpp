@@ -91,6 +91,7 @@ struct ScenarioResult {
   int exhausted_depth = 0;             ///< every schedule of <= this many faults was run
   std::vector<std::uint64_t> tree_schedules;  ///< schedules run per depth (index 0: none)
   std::uint64_t further_findings = 0;  ///< runs in buckets past max_findings
+  std::uint64_t repeats_skipped = 0;   ///< random schedules skipped because they had been run
   std::uint64_t worker_restarts = 0;
   std::uint64_t unconfirmed = 0;       ///< violations no forked replay reproduced (non-deterministic scenarios only)
   std::uint64_t determinism_checks = 0;  ///< clean runs replayed to compare their traces
