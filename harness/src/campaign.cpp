@@ -77,18 +77,11 @@ ScenarioResult merge_shares(std::vector<ScenarioResult> shares, std::size_t max_
   for (std::size_t i = 1; i < shares.size(); ++i) {
     ScenarioResult& s = shares[i];
     m.await_points = std::max(m.await_points, s.await_points);
-    m.runs += s.runs;
-    m.corpus_runs += s.corpus_runs;
-    m.sweep_runs += s.sweep_runs;
-    m.deeper_runs += s.deeper_runs;
-    m.random_runs += s.random_runs;
-    m.sweep_planned += s.sweep_planned;
-    m.worker_restarts += s.worker_restarts;
-    m.unconfirmed += s.unconfirmed;
-    m.determinism_checks += s.determinism_checks;
-    m.watchdog_kills += s.watchdog_kills;
-    m.further_findings += s.further_findings;
-    m.repeats_skipped += s.repeats_skipped;
+    for (auto count : {&ScenarioResult::runs, &ScenarioResult::corpus_runs, &ScenarioResult::sweep_runs,
+                       &ScenarioResult::deeper_runs, &ScenarioResult::random_runs, &ScenarioResult::sweep_planned,
+                       &ScenarioResult::worker_restarts, &ScenarioResult::unconfirmed, &ScenarioResult::determinism_checks,
+                       &ScenarioResult::watchdog_kills, &ScenarioResult::further_findings, &ScenarioResult::repeats_skipped})
+      m.*count += s.*count;
     m.complete = m.complete && s.complete;
     m.exhausted = m.exhausted && s.exhausted;
     m.exhausted_depth = std::min(m.exhausted_depth, s.exhausted_depth);

@@ -9,15 +9,11 @@
 #include <faultline/atomic_file.hpp>
 #include <faultline/error.hpp>
 
+#include "text.hpp"
+
 namespace faultline {
 
-namespace {
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
-  return out;
-}
-}  // namespace
+using detail::join;
 
 std::string replay_command(const std::string& scenario, const Schedule& s, const std::vector<std::string>& flaws) {
   std::string cmd = "faultline replay " + scenario + " --schedule '" + to_string(s) + "'";

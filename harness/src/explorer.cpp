@@ -15,6 +15,7 @@
 #include <faultline/oracle.hpp>
 
 #include "fault_tree.hpp"
+#include "text.hpp"
 
 namespace faultline::detail {
 
@@ -25,19 +26,7 @@ std::uint64_t mix(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-std::uint64_t hash_text(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
 namespace {
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
-  return out;
-}
 
 std::string fault_key(const InjectedFault& e) {
   return kind_to_string(static_cast<FaultKind>(e.kind), e.arg) + (e.timing ? "+" : "");
@@ -184,7 +173,7 @@ class Explorer {
     }
     // No schedule runs twice in a campaign: a random one the tree (or random) already ran is
     // skipped. The tree never repeats itself, so only its schedules and random's are kept.
-    std::uint64_t key = hash_text(to_string(s));
+    std::uint64_t key = hash_text(to_string(s));  // one text per run, for both checks below
     if (!ran_.insert(key).second && phase == Phase::random) {
       ++res_.repeats_skipped;
       return st;
@@ -194,16 +183,16 @@ class Explorer {
     st.verdict = judge(sc_, r, o);
     account(r, o, st.verdict, phase);
     if (!st.verdict.violations.empty()) handle_findings(s, st.verdict, r);
-    else if (check_this_run(s)) check_same_path(s, fingerprint(r));
+    else if (check_this_run(key)) check_same_path(s, fingerprint(r));
     report_progress(false);
     return st;
   }
 
-  /// Whether a clean run of `s` is replayed to check determinism: chosen by the seed and the
+  /// Whether a clean run of a schedule (by its text's hash) is replayed to check determinism: chosen by the seed and the
   /// schedule, so that every split of the campaign checks the same runs.
-  bool check_this_run(const Schedule& s) const {
+  bool check_this_run(std::uint64_t schedule_hash) const {
     if (!sc_.deterministic || opt_.check_determinism <= 0) return false;
-    std::uint64_t h = mix(opt_.seed ^ hash_text(to_string(s)));
+    std::uint64_t h = mix(opt_.seed ^ schedule_hash);
     return static_cast<double>(h >> 11) / 9007199254740992.0 < opt_.check_determinism;
   }
 

@@ -7,6 +7,8 @@
 #include <faultline/error.hpp>
 #include <faultline/oracle.hpp>
 
+#include "text.hpp"
+
 namespace faultline {
 
 namespace {
@@ -185,8 +187,7 @@ std::string finding_file_name(const Finding& f) {
   std::string n = f.scenario;
   for (const auto& x : f.flaws) n += "+" + x;
   // NOTE: one file per bucket: several distinct findings of one oracle must not overwrite each other.
-  std::uint64_t h = 1469598103934665603ull;  // FNV-1a: the same name on every platform
-  for (unsigned char c : f.bucket) h = (h ^ c) * 1099511628211ull;
+  std::uint64_t h = detail::hash_text(f.bucket);  // the same name on every platform
   char tag[20];
   std::snprintf(tag, sizeof tag, "%08llx", static_cast<unsigned long long>(h & 0xffffffffu));
   return n + "-" + f.oracle + "-" + tag + ".finding";

@@ -32,7 +32,5 @@ ScenarioResult merge_shares(std::vector<ScenarioResult> shares, std::size_t max_
 
 /// A well-mixed 64-bit function (splitmix64), for seeding from one campaign seed.
 std::uint64_t mix(std::uint64_t x);
-/// FNV-1a of a text.
-std::uint64_t hash_text(const std::string& s);
 
 }  // namespace faultline::detail
