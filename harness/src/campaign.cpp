@@ -7,10 +7,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
 
+#include "mutation_pool.hpp"
 #include "scenario_explorer.hpp"
 
 namespace faultline {
@@ -149,88 +152,127 @@ CampaignResult run_campaign(const CampaignOptions& options, const ProgressFn& pr
     for (int j = 0; j < split; ++j) items.push_back({i, j});
   std::vector<std::vector<ScenarioResult>> shares(todo.size(), std::vector<ScenarioResult>(static_cast<std::size_t>(split)));
 
-  std::mutex mutex;  // guards the callbacks and the progress totals
+  std::mutex mutex;  // guards the callbacks, the progress totals and the paused shares
   std::atomic<std::size_t> next{0};
-  std::atomic<std::size_t> finished_items{0};
+  std::size_t finished_items = 0;
   std::uint64_t finished_runs = 0;
   std::size_t total_findings = 0, exhausted = 0;
   std::map<std::pair<std::size_t, int>, std::uint64_t> live_runs;
   std::set<std::pair<std::size_t, std::string>> published;  // (scenario, bucket): shares may find one twice
   std::exception_ptr error;
+  // NOTE: without a budget the shares of a scenario draw random schedules in lockstep from one
+  // pool, so a --runs campaign is the same for any --jobs; with a budget each share keeps its own
+  // (a share never waits for another's round).
+  std::vector<std::unique_ptr<detail::MutationPool>> pools(todo.size());
+  if (!end && split > 1)
+    for (auto& p : pools) p = std::make_unique<detail::MutationPool>(split);
+
+  // A share in progress: paused at its deadline, it waits here for time the others leave.
+  struct Share {
+    Item item;
+    std::unique_ptr<detail::ShareContext> ctx;
+    std::unique_ptr<detail::ShareExplorer> explorer;
+  };
+  std::deque<Share> paused;
+
+  auto make_share = [&](const Item item) {
+    Share sh{item, std::make_unique<detail::ShareContext>(), nullptr};
+    detail::ShareContext& ctx = *sh.ctx;
+    ctx.stop = stop;
+    ctx.pool = pools[item.scenario].get();
+    ctx.shard_index = options.shard_index * split + item.share;
+    ctx.shard_count = options.shard_count * split;
+    ctx.on_finding = [&, item](const Finding& f) {
+      std::lock_guard lock(mutex);
+      if (!published.insert({item.scenario, f.bucket}).second) return;
+      ++total_findings;
+      if (on_finding) on_finding(f);
+    };
+    if (progress) {
+      ctx.progress = [&, item](const ScenarioResult& r) {
+        std::lock_guard lock(mutex);
+        live_runs[{item.scenario, item.share}] = r.runs;
+        Progress p;
+        p.scenario = r.scenario;
+        p.scenario_index = item.scenario + 1;
+        p.scenario_count = todo.size();
+        p.runs = r.runs;
+        p.total_runs = finished_runs;
+        for (const auto& [key, n] : live_runs) p.total_runs += n;
+        double secs = std::chrono::duration<double>(Clock::now() - start).count();
+        p.runs_per_s = secs > 0 ? static_cast<double>(p.total_runs) / secs : 0;
+        p.covered = r.coverage_curve.empty() ? 0 : r.coverage_curve.back().second;
+        p.findings = total_findings;
+        p.exhausted = exhausted;
+        if (end) p.seconds_left = std::chrono::duration<double>(*end - Clock::now()).count();
+        progress(p);
+      };
+    }
+    sh.explorer = std::make_unique<detail::ShareExplorer>(*todo[item.scenario], options, ctx);
+    return sh;
+  };
+
+  /// The budget left, shared among the shares not finished that can run side by side: time
+  /// one share does not need goes to the others; a share that used its part is paused and
+  /// resumed with what the others leave.
+  auto deadline_now = [&] {
+    if (!end) return Clock::time_point::max();
+    auto now = Clock::now();
+    std::lock_guard lock(mutex);
+    std::size_t left = std::max<std::size_t>(1, items.size() - finished_items);
+    std::size_t side_by_side = std::min<std::size_t>(static_cast<std::size_t>(jobs), left);
+    auto remaining = *end > now ? *end - now : Clock::duration::zero();
+    return now + remaining * static_cast<long>(side_by_side) / static_cast<long>(left);
+  };
 
   auto work = [&](int slot) {
     detail::PinnedThread pinned(slot);
     for (;;) {
-      std::size_t k = next.fetch_add(1);
-      if (k >= items.size()) return;
-      const Item item = items[k];
-      const Scenario& sc = *todo[item.scenario];
-      detail::ShareContext ctx;
-      ctx.stop = stop;
-      ctx.shard_index = options.shard_index * split + item.share;
-      ctx.shard_count = options.shard_count * split;
-      if (end) {
-        // The budget left, shared among the items not yet finished that can run side by side.
-        auto now = Clock::now();
-        std::size_t left = items.size() - std::min(items.size(), finished_items.load());
-        std::size_t side_by_side = std::min<std::size_t>(static_cast<std::size_t>(jobs), std::max<std::size_t>(1, left));
-        auto remaining = *end > now ? *end - now : Clock::duration::zero();
-        ctx.deadline = now + remaining * static_cast<long>(side_by_side) / static_cast<long>(std::max<std::size_t>(1, left));
-        // NOTE: once every item has started, nothing waits for the time left: the items still
-        // running may use it all (the others finished early or were exhausted).
-        ctx.extend = [&](Clock::time_point& deadline) {
-          if (next.load() < items.size() || deadline >= *end) return false;
-          deadline = *end;
-          return true;
-        };
-      }
-      ctx.on_finding = [&, item](const Finding& f) {
-        std::lock_guard lock(mutex);
-        if (!published.insert({item.scenario, f.bucket}).second) return;
-        ++total_findings;
-        if (on_finding) on_finding(f);
-      };
-      if (progress) {
-        ctx.progress = [&, item](const ScenarioResult& r) {
+      Share sh;
+      if (std::size_t k = next.fetch_add(1); k < items.size()) {
+        try {
+          sh = make_share(items[k]);
+        } catch (...) {
           std::lock_guard lock(mutex);
-          live_runs[{item.scenario, item.share}] = r.runs;
-          Progress p;
-          p.scenario = r.scenario;
-          p.scenario_index = item.scenario + 1;
-          p.scenario_count = todo.size();
-          p.runs = r.runs;
-          p.total_runs = finished_runs;
-          for (const auto& [key, n] : live_runs) p.total_runs += n;
-          double secs = std::chrono::duration<double>(Clock::now() - start).count();
-          p.runs_per_s = secs > 0 ? static_cast<double>(p.total_runs) / secs : 0;
-          p.covered = r.coverage_curve.empty() ? 0 : r.coverage_curve.back().second;
-          p.findings = total_findings;
-          p.exhausted = exhausted;
-          if (end) p.seconds_left = std::chrono::duration<double>(*end - Clock::now()).count();
-          progress(p);
-        };
-      }
-      try {
-        ScenarioResult r = detail::explore_share(sc, options, ctx);
+          if (!error) error = std::current_exception();
+          ++finished_items;
+          continue;
+        }
+      } else {
         std::lock_guard lock(mutex);
-        live_runs.erase({item.scenario, item.share});
-        finished_runs += r.runs;
-        shares[item.scenario][static_cast<std::size_t>(item.share)] = std::move(r);
+        if (paused.empty()) return;
+        sh = std::move(paused.front());
+        paused.pop_front();
+      }
+      bool done = true;
+      try {
+        done = sh.explorer->run(deadline_now());
+        // NOTE: paused only while budget is left; at the end of it the share is finished as it is.
+        if (!done && (!end || Clock::now() >= *end)) done = true;
+        if (done) {
+          ScenarioResult r = sh.explorer->finish();
+          sh.explorer.reset();  // its workers end, and its pool share leaves, before the next share starts
+          std::lock_guard lock(mutex);
+          live_runs.erase({sh.item.scenario, sh.item.share});
+          finished_runs += r.runs;
+          shares[sh.item.scenario][static_cast<std::size_t>(sh.item.share)] = std::move(r);
+        }
       } catch (...) {
         std::lock_guard lock(mutex);
         if (!error) error = std::current_exception();
       }
-      finished_items.fetch_add(1);
-      {
-        std::lock_guard lock(mutex);
-        bool all_done = true;
-        for (const auto& s : shares[item.scenario]) all_done = all_done && !s.scenario.empty();
-        if (all_done) {
-          bool ex = true;
-          for (const auto& s : shares[item.scenario]) ex = ex && s.exhausted;
-          exhausted += ex;
-        }
+      std::lock_guard lock(mutex);
+      if (!done) {
+        paused.push_back(std::move(sh));
+        continue;
       }
+      ++finished_items;
+      bool all_done = true, ex = true;
+      for (const auto& s : shares[sh.item.scenario]) {
+        all_done = all_done && !s.scenario.empty();
+        ex = ex && s.exhausted;
+      }
+      if (all_done && ex) ++exhausted;
     }
   };
   std::vector<std::thread> threads;

@@ -1,10 +1,12 @@
 // One scenario's share of a campaign: corpus, discovery, the fault tree (the single-fault sweep
 // and then every schedule that extends a survived one, breadth-first, to --max-faults), random
-// schedules aimed at rarely reached sites, distinct findings (shrunk, confirmed forked, replayed)
-// and the health checks.
+// schedules (mutations of the schedules that reached something new, and fresh ones aimed at
+// rarely reached sites), distinct findings (shrunk, confirmed forked, replayed) and the health
+// checks.
 #include "scenario_explorer.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,6 +17,7 @@
 #include <faultline/oracle.hpp>
 
 #include "fault_tree.hpp"
+#include "mutation_pool.hpp"
 #include "text.hpp"
 
 namespace faultline::detail {
@@ -32,30 +35,38 @@ std::string fault_key(const InjectedFault& e) {
   return kind_to_string(static_cast<FaultKind>(e.kind), e.arg) + (e.timing ? "+" : "");
 }
 
+}  // namespace
+
 class Explorer {
  public:
   Explorer(const Scenario& sc, const CampaignOptions& opt, const ShareContext& ctx)
-      : sc_(sc), opt_(opt), ctx_(ctx), deadline_(ctx.deadline), primary_(opt.exec), tree_(sweep_kinds(), std::max(1, opt.max_faults)) {
+      : sc_(sc), opt_(opt), ctx_(ctx), primary_(opt.exec), tree_(sweep_kinds(), std::max(1, opt.max_faults)),
+        pool_(ctx.pool != nullptr ? ctx.pool : &own_pool_) {
     res_.scenario = sc.name;
     res_.flaws = opt.flaws;
     res_.expected_oracle = expected_oracle(sc, opt.flaws);
   }
 
-  ScenarioResult explore() {
-    start_ = Clock::now();
-    if (!opt_.corpus_dir.empty()) {
-      auto corpus = read_corpus(opt_.corpus_dir, sc_.name, opt_.flaws);
-      for (std::size_t i = 0; i < corpus.size(); ++i)
-        if (mine(i) && run_counted(corpus[i], Phase::corpus).stopped) break;
-    }
-    discover();
-    bool tree_done = opt_.sweep && walk_tree();
-    res_.exhausted = tree_done && !stopped_;
+  ~Explorer() { pool_->leave(); }
+  Explorer(const Explorer&) = delete;
+  Explorer& operator=(const Explorer&) = delete;
+
+  /// Explores until done, a stop request or `deadline`; true unless the deadline paused it.
+  bool run(Clock::time_point deadline) {
+    deadline_ = deadline;
+    run_began_ = Clock::now();
+    primary_.follow_calling_thread();
+    if (forked_) forked_->follow_calling_thread();
+    res_.complete = true;  // an unfinished corpus or sweep says otherwise again below
+    bool done = advance();
+    active_s_ += std::chrono::duration<double>(Clock::now() - run_began_).count();
+    return done;
+  }
+
+  ScenarioResult finish() {
     res_.exhausted_depth = res_.exhausted ? std::max(1, opt_.max_faults) : tree_.complete_depth();
-    // NOTE: an exhausted tree holds every schedule random could draw (a fault past the end of
-    // a run never fires), so random runs only where the tree was stopped or not walked.
-    if (opt_.random && !res_.exhausted) random_phase();
-    res_.seconds = seconds();
+    res_.mutation_pool = pool_->kept().size();
+    res_.seconds = active_s_;
     res_.worker_restarts = static_cast<std::uint64_t>(primary_.starts() - 1 + (forked_ ? forked_->starts() - 1 : 0));
     health();
     report_progress(true);
@@ -63,6 +74,28 @@ class Explorer {
   }
 
  private:
+  /// Each phase resumes where the last run() left it.
+  bool advance() {
+    stopped_ = false;
+    if (!corpus_loaded_ && !opt_.corpus_dir.empty()) corpus_ = read_corpus(opt_.corpus_dir, sc_.name, opt_.flaws);
+    corpus_loaded_ = true;
+    for (; corpus_next_ < corpus_.size(); ++corpus_next_)
+      if (mine(corpus_next_) && run_counted(corpus_[corpus_next_], Phase::corpus).stopped) return interrupted_;
+    if (!discovered_) discover();
+    discovered_ = true;
+    if (opt_.sweep && !res_.exhausted) {
+      if (!walk_tree()) return interrupted_;
+      res_.exhausted = true;
+    }
+    // NOTE: an exhausted tree holds every schedule random could draw (a fault past the end of
+    // a run never fires), so random runs only where the tree was not walked (--mode random) or,
+    // with a budget, beside a tree too big to finish in it.
+    if (opt_.random && !res_.exhausted)
+      while (random_round()) {
+      }
+    return !stopped_ || interrupted_;
+  }
+
   enum class Phase { corpus, discovery, sweep, deeper, random };
   struct Step {
     Verdict verdict;
@@ -72,15 +105,17 @@ class Explorer {
   bool mine(std::uint64_t index) const {
     return static_cast<int>(index % static_cast<std::uint64_t>(ctx_.shard_count)) == ctx_.shard_index;
   }
-  double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+  /// Seconds this share has been running (not counting pauses).
+  double seconds() const { return active_s_ + std::chrono::duration<double>(Clock::now() - run_began_).count(); }
 
-  /// True when the budget or a stop request ends the share. An unfinished corpus or sweep
-  /// makes it incomplete; deeper levels and random are bounded by the budget by design.
+  /// True when the deadline or a stop request ends this run() of the share. An unfinished
+  /// corpus or sweep makes it incomplete (until a later run() finishes it); deeper levels and
+  /// random are bounded by the budget by design.
   bool out_of_time(Phase phase) {
     bool stopped = ctx_.stop != nullptr && *ctx_.stop;
-    if (!stopped && Clock::now() >= deadline_ && ctx_.extend) ctx_.extend(deadline_);
     if (stopped || Clock::now() >= deadline_) {
       stopped_ = true;
+      interrupted_ = interrupted_ || stopped;
       if (stopped || phase == Phase::corpus || phase == Phase::sweep) res_.complete = false;
       return true;
     }
@@ -117,23 +152,43 @@ class Explorer {
     if (sc_.deterministic) check_same_path(Schedule{}, fingerprint(primary_.record()));
   }
 
-  /// Walks the fault tree; true if every schedule to max_faults was run.
+  /// Walks the fault tree; true if every schedule to max_faults was run, false if stopped (the
+  /// schedule it was about to run is held for the next call).
   bool walk_tree() {
-    while (auto next = tree_.next()) {
-      if (next->depth == 1) {
+    for (;;) {
+      bool held = held_.has_value();
+      std::optional<FaultTree::Next> next = held ? std::exchange(held_, std::nullopt) : tree_.next();
+      if (!next) return true;
+      if (next->depth == 1 && !held) {
         if (!mine(next->index)) continue;
         ++res_.sweep_planned;
       }
       Phase phase = next->depth == 1 ? Phase::sweep : Phase::deeper;
       Step st = run_counted(next->schedule, phase);
-      if (st.stopped) return false;
+      if (st.stopped) {
+        held_ = std::move(next);
+        return false;
+      }
       if (res_.tree_schedules.size() <= static_cast<std::size_t>(next->depth)) res_.tree_schedules.resize(next->depth + 1u, 0);
       ++res_.tree_schedules[static_cast<std::size_t>(next->depth)];
       const RunRecord& r = primary_.record();
       if (st.verdict.violations.empty() && last_fault_acted(r))
-        tree_.survived(next->schedule, r.await_points, novel(r));
+        tree_.survived(next->schedule, r.await_points, novel(next->schedule, r));
+      if (next->depth >= 2 && ++tree_runs_since_random_ >= kRandomRound && tree_too_big()) {
+        tree_runs_since_random_ = 0;
+        if (!random_round() && stopped_) return false;
+      }
     }
     return true;
+  }
+
+  /// With a budget: what is left of the tree (a lower bound) would not be run by the deadline at
+  /// the rate runs go; random rounds then take turns with the tree.
+  bool tree_too_big() {
+    if (!opt_.random || deadline_ == Clock::time_point::max()) return false;
+    double secs = seconds(), left = std::chrono::duration<double>(deadline_ - Clock::now()).count();
+    if (secs <= 0 || left <= 0) return false;
+    return static_cast<double>(tree_.pending()) > static_cast<double>(res_.runs) / secs * left;
   }
 
   /// The schedule's last fault did something (took effect, or was superseded after acting):
@@ -144,40 +199,104 @@ class Explorer {
     return state == FaultState::took_effect || state == FaultState::superseded;
   }
 
-  /// The run reached a (site, shutdown phase, faults so far) context no earlier run reached.
-  bool novel(const RunRecord& r) {
-    bool fresh = false;
+  /// The contexts a run reached: each site with the faults the run held and whether shutdown
+  /// had begun, and each site with its hit count in AFL's buckets (1, 2, 3, 4-7, 8-15, ...),
+  /// which tells a retry's second pass from its first.
+  static std::vector<std::uint64_t> contexts(const RunRecord& r) {
+    std::vector<std::uint64_t> out;
     std::uint32_t faults = r.injected_count;
-    for (std::uint32_t i = 0; i < site_count(r); ++i)
+    for (std::uint32_t i = 0; i < site_count(r); ++i) {
+      std::uint64_t site = hash_text(r.sites[i].text);
       for (int during : {0, 1})
-        if (r.sites[i].first_past_faults[during] != 0)
-          fresh = contexts_.insert(hash_text(r.sites[i].text) ^ mix(faults * 2u + static_cast<unsigned>(during))).second || fresh;
-    return fresh;
+        if (r.sites[i].first_past_faults[during] != 0) out.push_back(site ^ mix(faults * 2u + static_cast<unsigned>(during)));
+      std::uint64_t hits = r.sites[i].hits, bucket = hits <= 3 ? hits : 2 + static_cast<std::uint64_t>(std::bit_width(hits));
+      if (hits != 0) out.push_back(site ^ mix(0x10000 + bucket));
+    }
+    return out;
   }
 
-  void random_phase() {
+  /// The run reached a context no earlier run of this share reached; such a tree schedule is
+  /// also kept for random to mutate.
+  bool novel(const Schedule& s, const RunRecord& r) {
+    std::vector<std::uint64_t> fresh;
+    for (std::uint64_t c : contexts(r))
+      if (contexts_.insert(c).second) fresh.push_back(c);
+    if (fresh.empty()) return false;
+    tree_kept_.push_back({tree_kept_.size(), s, std::move(fresh)});
+    return true;
+  }
+
+  /// One round of random schedules: kRandomRound indices. Index j's schedule depends on the
+  /// seed, j and the pool as it stood when j's round began, so every split of the scenario
+  /// draws the same schedules; each share runs its own indices and skips any schedule drawn at
+  /// an earlier index (and the tree's). False when random is over: every index drawn, or stopped.
+  bool random_round() {
     std::uint64_t base = mix(opt_.seed ^ hash_text(sc_.name + "|" + join(opt_.flaws, ",")));
     std::uint64_t max_ordinal = 2 * res_.await_points + 8;
-    for (std::uint64_t j = 0; j < opt_.random_runs; ++j) {
-      if (!mine(j)) continue;
-      Schedule s = random_schedule(mix(base + j), max_ordinal, opt_.max_faults, anchors_);
-      if (run_counted(s, Phase::random).stopped) return;
+    Round& round = round_;
+    if (!round.open) {
+      if (random_next_ >= opt_.random_runs) return false;
+      // What the tree kept joins the pool: before the first round, then with each round's finds.
+      if (random_next_ == 0) pool_->finish_round(std::exchange(tree_kept_, {}), {});
+      round = Round{};
+      round.open = true;
+      round.next = random_next_;
+      round.end = random_next_ + std::min(kRandomRound, opt_.random_runs - random_next_);
+      random_next_ = round.end;
     }
+    for (round.found.splice(std::exchange(tree_kept_, {})); round.next < round.end; ++round.next) {
+      std::uint64_t j = round.next;
+      // NOTE: the other shares' indices are drawn too (not run): a repeat is decided by the
+      // earliest index, whichever share holds it.
+      Schedule s = draw(base, j, max_ordinal);
+      std::uint64_t key = hash_text(to_string(s));
+      bool repeat = pool_->was_drawn(key) || !round.drawn_here.insert(key).second;
+      if (!mine(j)) continue;
+      if (repeat || ran_.count(key) != 0) {
+        ++res_.repeats_skipped;
+        continue;
+      }
+      Step st = run_counted(s, Phase::random, key);
+      if (st.stopped) {
+        round.drawn_here.erase(key);  // drawn again when the round resumes
+        return false;
+      }
+      round.drawn.push_back(key);
+      const RunRecord& r = primary_.record();
+      if (!st.verdict.violations.empty() || !last_fault_acted(r)) continue;
+      std::vector<std::uint64_t> fresh;
+      for (std::uint64_t c : contexts(r))
+        if (!pool_->knows_context(c, s.faults.size())) fresh.push_back(c);
+      if (!fresh.empty()) round.found.items.push_back({j, s, std::move(fresh)});
+    }
+    round.open = false;
+    pool_->finish_round(std::move(round.found.items), round.drawn);
+    return random_next_ < opt_.random_runs;
   }
 
-  Step run_counted(const Schedule& s, Phase phase) {
+  /// Index j's random schedule: mostly a mutation of a kept schedule (half of those from the
+  /// last round's additions, the frontier), else a fresh one aimed at anchors.
+  Schedule draw(std::uint64_t base, std::uint64_t j, std::uint64_t max_ordinal) const {
+    std::uint64_t seed = mix(base + j);
+    const std::vector<Schedule>& kept = pool_->kept();
+    // NOTE: a quarter stay fresh: the pool only holds what runs have reached so far.
+    if (!opt_.mutate || kept.empty() || seed % 4 == 0) return random_schedule(seed, max_ordinal, opt_.max_faults, anchors_);
+    std::uint64_t pick = mix(seed);
+    std::size_t n = kept.size(), frontier = pool_->frontier();
+    std::size_t parent = frontier < n && (pick & 1) != 0 ? frontier + (pick >> 1) % (n - frontier) : (pick >> 1) % n;
+    const Schedule& other = kept[mix(pick) % n];
+    return mutate_schedule(mix(seed ^ pick), kept[parent], other, max_ordinal, opt_.max_faults, anchors_);
+  }
+
+  Step run_counted(const Schedule& s, Phase phase, std::optional<std::uint64_t> schedule_hash = std::nullopt) {
     Step st;
     if (out_of_time(phase)) {
       st.stopped = true;
       return st;
     }
-    // No schedule runs twice in a campaign: a random one the tree (or random) already ran is
-    // skipped. The tree never repeats itself, so only its schedules and random's are kept.
-    std::uint64_t key = hash_text(to_string(s));  // one text per run, for both checks below
-    if (!ran_.insert(key).second && phase == Phase::random) {
-      ++res_.repeats_skipped;
-      return st;
-    }
+    // The tree never repeats itself; its schedules are remembered so random skips them.
+    std::uint64_t key = schedule_hash ? *schedule_hash : hash_text(to_string(s));  // one text per run, for both checks
+    if (phase != Phase::random) ran_.insert(key);
     RunOutcome o = run_raw(primary_, s);
     const RunRecord& r = primary_.record();
     st.verdict = judge(sc_, r, o);
@@ -421,32 +540,62 @@ class Explorer {
   const Scenario& sc_;
   const CampaignOptions& opt_;
   const ShareContext& ctx_;
-  Clock::time_point deadline_;
+  Clock::time_point deadline_ = Clock::time_point::max();
   Worker primary_;
   std::unique_ptr<Worker> forked_;
   FaultTree tree_;
   ScenarioResult res_;
-  Clock::time_point start_;
+  Clock::time_point run_began_ = Clock::now();
+  double active_s_ = 0;
   Clock::time_point last_progress_{};
   std::set<std::pair<std::string, bool>> reached_;
   std::vector<std::uint64_t> anchors_;
   std::unordered_set<std::uint64_t> contexts_;
-  std::unordered_set<std::uint64_t> ran_;  // hashes of the schedules run
+  std::unordered_set<std::uint64_t> ran_;  // hashes of the schedules the tree (and corpus) ran
+  MutationPool own_pool_{1};                // when the campaign gives none (one share)
+  MutationPool* pool_;
+  std::vector<MutationPool::Candidate> tree_kept_;  // tree schedules that reached something new, not yet pooled
+  static constexpr std::uint64_t kRandomRound = 256;
+  std::uint64_t random_next_ = 0;           // the next random index
+  std::uint64_t tree_runs_since_random_ = 0;
   std::set<std::string> covered_;
   std::set<std::string> buckets_;  // nondeterminism, reported once
   std::map<std::string, std::uint64_t> bucket_hits_;
   std::map<std::string, std::string> bucket_alias_;  // first-hit bucket -> the bucket its shrunk run fell in
-  bool stopped_ = false;
+  bool stopped_ = false;      // this run() ended at the deadline or a stop request
+  bool interrupted_ = false;  // a stop request: the share ends, never resumed
+  bool corpus_loaded_ = false, discovered_ = false;
+  std::vector<Schedule> corpus_;
+  std::size_t corpus_next_ = 0;
+  std::optional<FaultTree::Next> held_;  // the tree's schedule a deadline kept from running
+  struct Candidates {
+    std::vector<MutationPool::Candidate> items;
+    void splice(std::vector<MutationPool::Candidate> more) {
+      for (auto& c : more) items.push_back(std::move(c));
+    }
+  };
+  struct Round {  // the random round in progress, resumable after a pause
+    bool open = false;
+    std::uint64_t next = 0, end = 0;
+    Candidates found;
+    std::vector<std::uint64_t> drawn;
+    std::unordered_set<std::uint64_t> drawn_here;
+  } round_;
   bool nondeterministic_ = false;
   std::optional<Schedule> pending_divergence_;
   std::string record_limit_;
 };
 
-}  // namespace
+ShareExplorer::ShareExplorer(const Scenario& sc, const CampaignOptions& opt, const ShareContext& ctx)
+    : impl_(std::make_unique<Explorer>(sc, opt, ctx)) {}
+ShareExplorer::~ShareExplorer() = default;
+bool ShareExplorer::run(Clock::time_point deadline) { return impl_->run(deadline); }
+ScenarioResult ShareExplorer::finish() { return impl_->finish(); }
 
 ScenarioResult explore_share(const Scenario& sc, const CampaignOptions& opt, const ShareContext& ctx) {
-  Explorer e(sc, opt, ctx);
-  return e.explore();
+  ShareExplorer e(sc, opt, ctx);
+  e.run(ctx.deadline);
+  return e.finish();
 }
 
 }  // namespace faultline::detail

@@ -18,6 +18,15 @@ void FaultTree::survived(const Schedule& s, std::uint64_t await_points, bool nov
   (novel ? level.novel : level.plain).push_back(std::move(p));
 }
 
+std::uint64_t FaultTree::pending() const {
+  std::uint64_t n = 0;
+  for (const Level& level : levels_)
+    for (const auto* queue : {&level.novel, &level.plain})
+      for (const Parent& p : *queue)
+        if (p.ordinal <= p.await_points) n += (p.await_points - p.ordinal + 1) * kinds_.size() - p.kind;
+  return n;
+}
+
 std::optional<FaultTree::Next> FaultTree::next() {
   for (int depth = 0; depth < max_depth_; ++depth) {
     Level& level = levels_[static_cast<std::size_t>(depth)];

@@ -30,6 +30,9 @@ class FaultTree {
   void survived(const Schedule& s, std::uint64_t await_points, bool novel);
   /// The next schedule, breadth-first; nullopt when every schedule to max_depth was handed out.
   std::optional<Next> next();
+  /// Schedules still to hand out among the children of survivors known so far: a lower bound
+  /// on what is left of the tree (their own children are not known yet).
+  std::uint64_t pending() const;
   /// The deepest depth whose every schedule was handed out (0 before the sweep is done).
   int complete_depth() const noexcept { return complete_depth_; }
   /// Schedules handed out per depth (index 0 unused).

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -283,6 +284,11 @@ int run_in_this_process(const RunRequest& req, RunRecord& record, bool record_si
 Worker::Worker(ExecMode mode, std::size_t output_limit)
     : mode_(mode), output_limit_(output_limit), record_(map_shared_record()) {
   start();
+}
+
+void Worker::follow_calling_thread() noexcept {
+  cpu_set_t cpus;
+  if (pid_ > 0 && sched_getaffinity(0, sizeof cpus, &cpus) == 0) sched_setaffinity(pid_, sizeof cpus, &cpus);  // NOTE: best effort
 }
 
 Worker::~Worker() {

@@ -83,6 +83,84 @@ Schedule random_schedule(std::uint64_t seed, std::uint64_t max_ordinal, int max_
   return s;
 }
 
+namespace {
+
+/// splitmix64 as a stream: mutations are drawn without rapidcheck's global lock.
+class Draw {
+ public:
+  explicit Draw(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next() {
+    std::uint64_t x = (state_ += 0x9e3779b97f4a7c15ull);
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+  }
+  /// Uniform in [0, n); n > 0.
+  std::uint64_t below(std::uint64_t n) { return next() % n; }
+
+ private:
+  std::uint64_t state_;
+};
+
+/// A fault of a sweep kind (either timing), or a copy of `like`'s kind half the time: a kind
+/// that was handled once is often the one a second pass mishandles.
+void draw_kind(Draw& d, Fault& f, const Fault* like) {
+  if (like != nullptr && d.below(2) == 0) {
+    f.kind = like->kind;
+    f.arg = like->arg;
+    f.timing = like->timing;
+    return;
+  }
+  const Fault& k = sweep_kinds()[d.below(sweep_kinds().size())];
+  f.kind = k.kind;
+  f.arg = k.arg;
+  f.timing = k.timing;
+}
+
+/// 1..16, small offsets far likelier: where the path a fault opened goes next.
+std::uint64_t near_offset(Draw& d) { return 1 + d.below(1u << d.below(5)); }
+
+}  // namespace
+
+Schedule mutate_schedule(std::uint64_t seed, const Schedule& parent, const Schedule& other, std::uint64_t max_ordinal,
+                         int max_faults, const std::vector<std::uint64_t>& anchors) {
+  Draw d(seed);
+  max_ordinal = std::max<std::uint64_t>(max_ordinal, 1);
+  std::size_t cap = std::min<std::size_t>(kMaxScheduleFaults, static_cast<std::size_t>(std::max(1, max_faults)));
+  Schedule s = parent;
+  std::uint64_t op = d.below(8);
+  if (s.faults.empty()) op = 0;
+  if (op <= 3 && s.faults.size() < cap) {  // add (half of all mutations)
+    Fault f;
+    const Fault* like = s.faults.empty() ? nullptr : &s.faults[d.below(s.faults.size())];
+    std::uint64_t where = d.below(4);
+    if (like != nullptr && where <= 1) f.ordinal = like->ordinal + near_offset(d);
+    else if (!anchors.empty() && where == 2) f.ordinal = anchors[d.below(anchors.size())] + d.below(3);
+    else f.ordinal = 1 + d.below(max_ordinal);
+    draw_kind(d, f, like);
+    if (ordinal_free(s, f.ordinal, s.faults.size())) s.faults.push_back(f);
+  } else if (op == 4) {  // move one a little
+    Fault& f = s.faults[d.below(s.faults.size())];
+    std::uint64_t delta = near_offset(d);
+    std::uint64_t to = d.below(2) == 0 ? f.ordinal + delta : (f.ordinal > delta ? f.ordinal - delta : 1);
+    if (ordinal_free(s, to, static_cast<std::size_t>(&f - s.faults.data()))) f.ordinal = to;
+  } else if (op == 5) {  // change kind or timing
+    draw_kind(d, s.faults[d.below(s.faults.size())], nullptr);
+  } else if (op == 6 && s.faults.size() > 1) {  // drop one
+    s.faults.erase(s.faults.begin() + static_cast<std::ptrdiff_t>(d.below(s.faults.size())));
+  } else if (!other.faults.empty()) {  // splice: the parent's start, the other's end
+    std::uint64_t cut = other.faults[d.below(other.faults.size())].ordinal;
+    std::vector<Fault> spliced;
+    for (const Fault& f : s.faults)
+      if (f.ordinal < cut) spliced.push_back(f);
+    for (const Fault& f : other.faults)
+      if (f.ordinal >= cut && spliced.size() < cap) spliced.push_back(f);
+    s.faults = std::move(spliced);
+  }
+  normalize(s);
+  return s;
+}
+
 std::vector<Schedule> simpler_schedules(const Schedule& s) {
   std::vector<Schedule> out;
   for (std::size_t i = 0; i < s.faults.size() && s.faults.size() > 1; ++i) {

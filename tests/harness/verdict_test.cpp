@@ -202,6 +202,19 @@ TEST(Exploration, FindsABugThatNeedsThreeFaultsOnARetryPath) {
   EXPECT_TRUE(fixed.scenarios[0].exhausted);
 }
 
+TEST(Exploration, FindsABugThatNeedsTwoFaultsInCleanup) {
+  CampaignOptions o = campaign("journal_buggy", 0);
+  o.max_faults = 2;
+  CampaignResult r = run_campaign(o, {}, {});
+  const ScenarioResult& s = r.scenarios[0];
+  ASSERT_FALSE(s.findings.empty()) << "the cleanup bug escaped " << s.runs << " runs";
+  EXPECT_EQ(s.findings[0].oracle, oracle_id::protected_work);
+  EXPECT_EQ(s.findings[0].schedule.faults.size(), 2u) << to_string(s.findings[0].schedule);
+  CampaignResult fixed = run_campaign(campaign("journal_fixed", 0), {}, {});
+  EXPECT_TRUE(fixed.scenarios[0].findings.empty()) << oracles(fixed.scenarios[0]);
+  EXPECT_TRUE(fixed.scenarios[0].exhausted);
+}
+
 TEST(Exploration, ReportsEveryDistinctBugNotTheFirstPerOracle) {
   CampaignResult r = run_campaign(campaign("two_bugs", 200), {}, {});
   std::set<std::string> units;  // the bucket's middle part: what broke
@@ -222,4 +235,60 @@ TEST(Exploration, TimeAScenarioDoesNotNeedGoesToTheOthers) {
   // An even split would give job_queue_fixed 1.5 s; it gets what cancel_await_fixed left.
   EXPECT_GT(r.scenarios[1].seconds, 2.0);
   EXPECT_FALSE(r.partial);
+}
+
+TEST(Exploration, AScenarioPausedAtItsShareGetsTheTimeLaterOnesLeave) {
+  CampaignOptions o;
+  o.scenarios = {"job_queue_fixed", "cancel_await_fixed", "cancel_await_buggy"};  // the big one first
+  o.budget_s = 4;
+  o.random_runs = UINT64_MAX;
+  o.seed = 3;
+  CampaignResult r = run_campaign(o, {}, {});
+  EXPECT_TRUE(r.scenarios[1].exhausted);
+  EXPECT_TRUE(r.scenarios[2].exhausted);
+  // Its first share is a third of the budget; paused there, it resumes once the others are done.
+  EXPECT_GT(r.scenarios[0].seconds, 3.0);
+  EXPECT_GT(r.seconds, 3.8);
+  EXPECT_TRUE(r.scenarios[0].complete);
+  EXPECT_FALSE(r.partial);
+}
+
+TEST(Exploration, RandomBuildsOnKeptSchedulesWhereTheTreeIsTooBig) {
+  // The retry bug behind 300 warm-up awaits: depth 2 alone holds millions of schedules.
+  CampaignOptions o = campaign("needle_buggy", 6000);
+  o.max_faults = 3;
+  o.sweep = false;  // --mode random --runs 6000: reproducible, and no tree to lean on
+  CampaignResult r = run_campaign(o, {}, {});
+  const ScenarioResult& s = r.scenarios[0];
+  ASSERT_FALSE(s.findings.empty()) << "the retry bug escaped " << s.random_runs << " random runs (pool " << s.mutation_pool << ")";
+  std::printf("found after %llu runs, pool %llu\n", static_cast<unsigned long long>(s.findings[0].runs_until_found),
+              static_cast<unsigned long long>(s.mutation_pool));
+  EXPECT_EQ(s.findings[0].oracle, oracle_id::protected_work);
+  EXPECT_GT(s.mutation_pool, 0u);
+  o.mutate = false;  // fresh draws only, as random was before it kept schedules
+  EXPECT_TRUE(run_campaign(o, {}, {}).scenarios[0].findings.empty());
+  o.mutate = true;
+  o.scenarios = {"needle_fixed"};
+  EXPECT_TRUE(run_campaign(o, {}, {}).scenarios[0].findings.empty());
+}
+
+TEST(Exploration, RandomDrawsTheSameSchedulesForAnyJobs) {
+  CampaignOptions one = campaign("needle_buggy", 1500);
+  one.sweep = false;
+  one.max_faults = 3;
+  one.check_determinism = 0;
+  CampaignOptions two = one;
+  two.jobs = 2;
+  CampaignResult a = run_campaign(one, {}, {});
+  CampaignResult b = run_campaign(two, {}, {});
+  const ScenarioResult &x = a.scenarios[0], &y = b.scenarios[0];
+  EXPECT_EQ(x.random_runs, y.random_runs);
+  EXPECT_EQ(x.repeats_skipped, y.repeats_skipped);
+  EXPECT_EQ(x.mutation_pool, y.mutation_pool);
+  std::map<std::string, std::uint64_t> injected_x, injected_y;
+  for (const auto& [site, st] : x.coverage)
+    for (const auto& [key, fs] : st.faults) injected_x[site + "|" + key] = fs.injected;
+  for (const auto& [site, st] : y.coverage)
+    for (const auto& [key, fs] : st.faults) injected_y[site + "|" + key] = fs.injected;
+  EXPECT_EQ(injected_x, injected_y);
 }

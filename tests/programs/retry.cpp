@@ -4,6 +4,9 @@
 // any search that only extends new sites never see it.
 //  - retry_buggy: gives up after three failures without keeping the message.
 //  - retry_fixed: after three failures it keeps the message for the next run (commits it to the outbox).
+//  - needle_buggy / needle_fixed: the same sender behind 300 awaits of warm-up whose failures
+//    are skipped: a fault tree far too big to run to depth 3, where only a search that builds
+//    on the schedules reaching new contexts (a retry's second and third pass) finds the bug.
 #include <chrono>
 #include <stdexcept>
 
@@ -16,8 +19,14 @@ namespace {
 
 rt::Task<void> send() { co_await rt::sleep(100ms); }
 
-template <bool keeps_on_give_up>
+template <bool keeps_on_give_up, int warm_up_steps = 0>
 rt::Task<int> retry_main() {
+  for (int i = 0; i < warm_up_steps; ++i) {
+    try {
+      co_await rt::sleep(1ms);
+    } catch (const faultline::InjectedError&) {
+    }  // a failed warm-up step is skipped
+  }
   faultline::ledger::begin("message");
   for (int attempt = 0; attempt < 3; ++attempt) {
     bool failed = false;
@@ -51,5 +60,7 @@ faultline::Scenario make(const char* name, rt::Task<int> (*main)(), const char* 
 
 faultline::Registration r1(+[] { return make("retry_buggy", &retry_main<false>, "drops the message after three failed sends"); });
 faultline::Registration r2(+[] { return make("retry_fixed", &retry_main<true>, "keeps the message after three failed sends"); });
+faultline::Registration r3(+[] { return make("needle_buggy", &retry_main<false, 300>, "the retry bug behind 300 warm-up awaits"); });
+faultline::Registration r4(+[] { return make("needle_fixed", &retry_main<true, 300>, "the fixed retry behind 300 warm-up awaits"); });
 
 }  // namespace

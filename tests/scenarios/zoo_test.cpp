@@ -76,7 +76,9 @@ TEST_P(Zoo, MatrixRow) {
   ASSERT_NE(hit, nullptr) << row.scenario << " escaped: no " << row.oracle << " finding in " << res.runs << " runs";
   EXPECT_LE(hit->schedule.faults.size(), 2u) << to_string(hit->schedule);
   EXPECT_TRUE(hit->confirmed_forked);
-  if (s.deterministic) EXPECT_EQ(hit->replays_same_trace, hit->replays) << "replay diverged";
+  if (s.deterministic) {
+    EXPECT_EQ(hit->replays_same_trace, hit->replays) << "replay diverged";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Matrix, Zoo, ::testing::ValuesIn(matrix()), [](const ::testing::TestParamInfo<Row>& info) {

@@ -23,6 +23,7 @@ struct CampaignOptions {
   bool sweep = true;                     ///< run the exhaustive sweep and deeper paths
   bool random = true;                    ///< run random schedules
   std::optional<double> budget_s;        ///< wall-clock budget for the whole campaign
+  bool mutate = true;                    ///< random mutates kept schedules (false: fresh draws only)
   std::uint64_t random_runs = 2000;      ///< random schedules per scenario once its tree is stopped (--runs); UINT64_MAX: until the budget
   std::uint64_t seed = 0;                ///< the one seed of the campaign
   int jobs = 1;                          ///< workers: scenarios in parallel, and one scenario split over several when fewer scenarios than jobs
@@ -92,6 +93,7 @@ struct ScenarioResult {
   std::vector<std::uint64_t> tree_schedules;  ///< schedules run per depth (index 0: none)
   std::uint64_t further_findings = 0;  ///< runs in buckets past max_findings
   std::uint64_t repeats_skipped = 0;   ///< random schedules skipped because they had been run
+  std::uint64_t mutation_pool = 0;     ///< schedules kept for random to mutate (they reached new contexts)
   std::uint64_t worker_restarts = 0;
   std::uint64_t unconfirmed = 0;       ///< violations no forked replay reproduced (non-deterministic scenarios only)
   std::uint64_t determinism_checks = 0;  ///< clean runs replayed to compare their traces

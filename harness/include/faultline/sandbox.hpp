@@ -55,6 +55,9 @@ class Worker {
   RunOutcome run(const RunRequest& req);
   const RunRecord& record() const noexcept { return *record_; }
   ExecMode mode() const noexcept { return mode_; }
+  /// Moves the worker process onto the CPUs the calling thread may run on (a campaign pins
+  /// each of its threads; a paused share may resume on another thread).
+  void follow_calling_thread() noexcept;
   /// Worker processes started so far (1 + replacements after crashes and hangs).
   int starts() const noexcept { return starts_; }
 

@@ -18,6 +18,14 @@ const std::vector<Fault>& sweep_kinds();
 Schedule random_schedule(std::uint64_t seed, std::uint64_t max_ordinal, int max_faults,
                          const std::vector<std::uint64_t>& anchors = {});
 
+/// One mutation of a kept schedule `parent`, drawn from `seed` (as AFL mutates the inputs that
+/// reached new coverage): add a fault (mostly just after one of the parent's, where a handled
+/// fault leads: a retry, a cleanup), move one, change one's kind or timing, drop one, or splice
+/// the parent's faults before an ordinal with `other`'s after it. At most `max_faults` faults,
+/// ordinals in 1..max_ordinal (or near an anchor). The same arguments give the same schedule.
+Schedule mutate_schedule(std::uint64_t seed, const Schedule& parent, const Schedule& other, std::uint64_t max_ordinal,
+                         int max_faults, const std::vector<std::uint64_t>& anchors = {});
+
 /// Schedules one step simpler than `s`, simplest first: a fault fewer, an earlier ordinal, a
 /// simpler kind (cancel < throw < exit < signal), `at` instead of `after`.
 std::vector<Schedule> simpler_schedules(const Schedule& s);
