@@ -1,6 +1,8 @@
 #include <faultline/spec.hpp>
 
 #include <csignal>
+#include <deque>
+#include <map>
 
 namespace faultline {
 
@@ -117,9 +119,19 @@ Expectation expected_outcome(const Spec& spec, const std::vector<FiredFault>& fi
   Expectation e;
   std::vector<const SpecRule*> rules;
   std::vector<std::size_t> racing;  // faults that may or may not have counted
+  std::map<const SpecRule*, int> tolerated_so_far;
+  std::deque<SpecRule> beyond;      // rows past their tolerated_at_most: racing the kind's status
   for (std::size_t i = 0; i < fired.size(); ++i) {
     const FiredFault& f = fired[i];
     rules.push_back(&rule_for(spec, f));
+    if (const SpecRule* r = rules.back(); r->tolerated && r->tolerated_at_most && ++tolerated_so_far[r] > *r->tolerated_at_most) {
+      SpecRule past = *r;
+      past.tolerated = false;
+      past.racing_end = true;
+      past.why = r->why + " (past the " + std::to_string(*r->tolerated_at_most) + " tolerated, it may end the run)";
+      beyond.push_back(std::move(past));
+      rules.back() = &beyond.back();
+    }
     for (const SpecRule& x : spec.rules) {
       if (!matches(x, f)) continue;
       if (x.lost_work == LostWork::any) e.lost_work_excused = true;

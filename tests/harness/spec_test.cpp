@@ -113,3 +113,16 @@ TEST(Spec, RowsNarrowBySiteAndShutdownPhase) {
   EXPECT_EQ(expected_outcome(spec, {fired(1, FaultKind::throw_error)}).status, ExitStatus::code(0));
   EXPECT_EQ(expected_outcome(spec, {fired(1, FaultKind::throw_error, 0, "main", true)}).status, ExitStatus::code(1));
 }
+
+TEST(Spec, ARowToleratedUpToNLetsFurtherFaultsEndTheRun) {
+  Spec spec;
+  spec.rules = {when(FaultKind::cancel).in_task("handler").tolerated_up_to(2, "clients retry twice")};
+  auto cancel = [](std::uint64_t n) { return fired(n, FaultKind::cancel, 0, "handler#" + std::to_string(n)); };
+  Expectation two = expected_outcome(spec, {cancel(1), cancel(2)});
+  EXPECT_EQ(two.status, ExitStatus::code(0));
+  EXPECT_TRUE(two.also_accepted.empty()) << "two drops must be handled";
+  Expectation three = expected_outcome(spec, {cancel(1), cancel(2), cancel(3)});
+  EXPECT_TRUE(three.accepts(ExitStatus::code(0))) << "three drops spread over clients are handled";
+  EXPECT_TRUE(three.accepts(ExitStatus::code(1))) << "three drops of one client fail it";
+  EXPECT_FALSE(three.accepts(ExitStatus::code(2)));
+}

@@ -38,6 +38,9 @@ struct SpecRule {
   std::optional<int> arg;                      ///< only this exit code (exit=C) or signal number (signal=S)
   std::optional<bool> during_shutdown;         ///< only before (false) / after (true) shutdown began
   bool tolerated = false;                      ///< the program ends as if the fault had not happened
+  /// With `tolerated`: only the first N faults this row matches in one run are tolerated (a
+  /// program that retries N times); each further one may end the run with the kind's status.
+  std::optional<int> tolerated_at_most;
   bool racing_end = false;                     ///< it may race the program's normal end: either outcome is correct
   std::optional<ExitStatus> status;            ///< else the status it must end with (default: the kind's)
   LostWork lost_work = LostWork::none;         ///< protected work this fault may lose (never duplicate)

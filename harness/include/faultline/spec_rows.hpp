@@ -36,6 +36,14 @@ class RowBuilder {
 
   /// The program ends as if the fault had not happened.
   SpecRule tolerated(std::string why) { return finish(std::move(why), [](SpecRule& r) { r.tolerated = true; }); }
+  /// The first `n` such faults in a run are tolerated (a program retrying `n` times); each
+  /// further one may end the run with the kind's default status, or be tolerated as well.
+  SpecRule tolerated_up_to(int n, std::string why) {
+    return finish(std::move(why), [n](SpecRule& r) {
+      r.tolerated = true;
+      r.tolerated_at_most = n;
+    });
+  }
   /// The program must end with `status`.
   SpecRule ends_with(ExitStatus status, std::string why) {
     return finish(std::move(why), [&](SpecRule& r) { r.status = status; });
