@@ -28,7 +28,11 @@ using namespace faultline;
 namespace {
 
 volatile bool stop_requested = false;
-extern "C" void on_stop_signal(int) { stop_requested = true; }
+volatile sig_atomic_t stop_signal = 0;
+extern "C" void on_stop_signal(int signo) {
+  stop_signal = signo;
+  stop_requested = true;
+}
 
 const char* const kUsage =
     "usage: faultline list [--json]\n"
@@ -223,6 +227,8 @@ int cmd_run(Args& args) {
               result.scenarios.size(), static_cast<unsigned long long>(result.runs()), static_cast<unsigned long long>(sweep),
               static_cast<unsigned long long>(deeper), static_cast<unsigned long long>(random), result.seconds, result.findings(),
               result.partial ? " (partial: stopped early)" : "", report_dir.c_str());
+  // NOTE: interrupted is told apart from finished, as a shell does: 128 + the signal.
+  if (stop_requested) return 128 + static_cast<int>(stop_signal);
   return result.findings() > 0 ? 1 : 0;
 }
 

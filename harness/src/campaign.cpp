@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -225,6 +226,9 @@ CampaignResult run_campaign(const CampaignOptions& options, const ProgressFn& pr
     return now + remaining * static_cast<long>(side_by_side) / static_cast<long>(left);
   };
 
+  // NOTE: a worker process dies with the thread that forked it (PR_SET_PDEATHSIG), and a paused
+  // share may resume on another thread; so no campaign thread ends before every share has.
+  std::condition_variable all_finished;
   auto work = [&](int slot) {
     detail::PinnedThread pinned(slot);
     for (;;) {
@@ -236,11 +240,15 @@ CampaignResult run_campaign(const CampaignOptions& options, const ProgressFn& pr
           std::lock_guard lock(mutex);
           if (!error) error = std::current_exception();
           ++finished_items;
+          all_finished.notify_all();
           continue;
         }
       } else {
-        std::lock_guard lock(mutex);
-        if (paused.empty()) return;
+        std::unique_lock lock(mutex);
+        if (paused.empty()) {
+          all_finished.wait(lock, [&] { return finished_items >= items.size() || !paused.empty(); });
+          if (paused.empty()) return;
+        }
         sh = std::move(paused.front());
         paused.pop_front();
       }
@@ -264,9 +272,11 @@ CampaignResult run_campaign(const CampaignOptions& options, const ProgressFn& pr
       std::lock_guard lock(mutex);
       if (!done) {
         paused.push_back(std::move(sh));
+        all_finished.notify_all();
         continue;
       }
       ++finished_items;
+      all_finished.notify_all();
       bool all_done = true, ex = true;
       for (const auto& s : shares[sh.item.scenario]) {
         all_done = all_done && !s.scenario.empty();

@@ -42,6 +42,7 @@ class Explorer {
   Explorer(const Scenario& sc, const CampaignOptions& opt, const ShareContext& ctx)
       : sc_(sc), opt_(opt), ctx_(ctx), primary_(opt.exec), tree_(sweep_kinds(), std::max(1, opt.max_faults)),
         pool_(ctx.pool != nullptr ? ctx.pool : &own_pool_) {
+    primary_.set_stop_flag(ctx.stop);
     res_.scenario = sc.name;
     res_.flaws = opt.flaws;
     res_.expected_oracle = expected_oracle(sc, opt.flaws);
@@ -298,6 +299,12 @@ class Explorer {
     std::uint64_t key = schedule_hash ? *schedule_hash : hash_text(to_string(s));  // one text per run, for both checks
     if (phase != Phase::random) ran_.insert(key);
     RunOutcome o = run_raw(primary_, s);
+    if (o.end.kind == ProcessEnd::Kind::interrupted) {  // a stop request: not a run, not a verdict
+      stopped_ = interrupted_ = true;
+      res_.complete = res_.complete && phase != Phase::corpus && phase != Phase::sweep;
+      st.stopped = true;
+      return st;
+    }
     const RunRecord& r = primary_.record();
     st.verdict = judge(sc_, r, o);
     account(r, o, st.verdict, phase);
@@ -318,7 +325,7 @@ class Explorer {
   /// Replays `s` and compares the path with `first`; a divergence is a nondeterminism finding.
   void check_same_path(const Schedule& s, const TraceFingerprint& first) {
     ++res_.determinism_checks;
-    run_raw(primary_, s);
+    if (run_raw(primary_, s).end.kind == ProcessEnd::Kind::interrupted) return;
     std::string where = first_divergence(first, fingerprint(primary_.record()));
     if (where.empty()) return;
     nondeterministic_ = true;
@@ -368,7 +375,10 @@ class Explorer {
 
   Worker& forked() {
     if (opt_.exec == ExecMode::forked) return primary_;
-    if (!forked_) forked_ = std::make_unique<Worker>(ExecMode::forked);
+    if (!forked_) {
+      forked_ = std::make_unique<Worker>(ExecMode::forked);
+      forked_->set_stop_flag(ctx_.stop);
+    }
     return *forked_;
   }
 
@@ -458,6 +468,11 @@ class Explorer {
   void confirm(Finding& f) {
     Worker& w = forked();
     RunOutcome o = run_raw(w, f.schedule);
+    if (o.end.kind == ProcessEnd::Kind::interrupted) {
+      f.explanation = f.oracle + ": found in a persistent run; the campaign was stopped before its forked confirmation";
+      f.replays = 0;
+      return;
+    }
     Verdict v = judge(sc_, w.record(), o);
     // NOTE: a scenario with real threads or sockets may need several tries to reproduce.
     for (int attempt = 1; !sc_.deterministic && !v.violates(f.oracle) && attempt < opt_.replays; ++attempt) {
@@ -487,7 +502,7 @@ class Explorer {
     f.replays = 1;
     f.replays_same_trace = 1;
     for (int i = 1; i < opt_.replays; ++i) {
-      run_raw(w, f.schedule);
+      if (run_raw(w, f.schedule).end.kind == ProcessEnd::Kind::interrupted) break;
       ++f.replays;
       std::string where = first_divergence(first, fingerprint(w.record()));
       if (where.empty()) ++f.replays_same_trace;
@@ -516,6 +531,16 @@ class Explorer {
       warn("nondeterministic", "runs of one schedule took different paths: ordinals are not stable, so the sweep "
                                "and replays are not reliable; set `deterministic = false` or remove the source");
     if (!record_limit_.empty()) warn("record-limit", "a run reached a bound of the run record: " + record_limit_);
+    const MemoryStats& mem = primary_.memory();
+    if (mem.runs >= 100 && mem.grown_bytes >= (8u << 20) && mem.grown_bytes / mem.runs >= 1024)
+      warn("memory-leak", "the persistent worker grew by " + std::to_string(mem.grown_bytes >> 20) + " MiB over " +
+                              std::to_string(mem.runs) + " runs (~" + std::to_string(mem.grown_bytes / mem.runs / 1024) +
+                              " KiB per run; replaced " + std::to_string(mem.recycles) +
+                              " times): the program leaks; find it with the asan preset (LeakSanitizer)");
+    if (primary_.untrusted_answers() > 0)
+      warn("untrusted-answers", std::to_string(primary_.untrusted_answers()) +
+                                    " persistent runs ended the worker or wrote on its pipe (exit(), _exit(), closed or "
+                                    "forged descriptors); each was decided again in a forked child");
     if (res_.further_findings > 0)
       warn("findings-capped", std::to_string(res_.further_findings) + " runs fell in buckets past the first " +
                                   std::to_string(opt_.max_findings) + " distinct findings; fix those first");

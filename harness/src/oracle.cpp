@@ -23,7 +23,8 @@ std::string to_string(const ProcessEnd& end) {
     case ProcessEnd::Kind::exited: return "exit " + std::to_string(end.value);
     case ProcessEnd::Kind::signaled: return "killed by SIG" + signal_name(end.value) + " (" + strsignal(end.value) + ")";
     case ProcessEnd::Kind::timed_out: return "hung (killed by the watchdog after " + std::to_string(end.value) + " ms)";
-    case ProcessEnd::Kind::lost: return "lost (the worker died without an exit status)";
+    case ProcessEnd::Kind::lost: return "lost (no exit status could be had)";
+    case ProcessEnd::Kind::interrupted: return "interrupted (the campaign was stopped)";
   }
   return "?";
 }
@@ -58,6 +59,14 @@ Verdict judge(const Scenario& scenario, const RunRecord& rec, const RunOutcome& 
   if (stopped_at_limit) v.actual = "stopped by faultline at a run limit (livelock)";
   if (stopped_at_limit) {
     // The harness itself ended the run (a livelock): not a crash, whatever the process did.
+  } else if (rec.escaped != 0) {
+    crashed = true;
+    std::string what(rec.escape_what, strnlen(rec.escape_what, sizeof rec.escape_what));
+    if (rec.escaped == static_cast<std::uint8_t>(RunEscape::out_of_memory))
+      add(oracle_id::crash, "the run ran out of memory: an allocation failed under the run's memory limit (" + what + ")", "out of memory");
+    else
+      add(oracle_id::crash, "an exception escaped the program (what: " + what + "); outside the harness it would end in std::terminate",
+          "escaped exception");
   } else if (outcome.end.kind == ProcessEnd::Kind::lost) {
     crashed = true;
     add(oracle_id::crash, "the run's process died without an exit status", "lost");

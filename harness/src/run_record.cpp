@@ -40,6 +40,8 @@ void reset(RunRecord& r) {
   r.ledger_lock.clear();
   r.unit_count.store(0, std::memory_order_relaxed);
   r.recorded_signal = 0;
+  r.escaped = 0;
+  r.escape_what[0] = '\0';
   r.finished = 0;
 }
 

@@ -13,129 +13,27 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <sstream>
+#include <mutex>
+#include <new>
+#include <set>
 
 #include <faultline/error.hpp>
 #include <faultline/recorder.hpp>
+
+#include "process_control.hpp"
+#include "protocol.hpp"
 
 namespace faultline {
 
 namespace {
 
+using namespace detail;
+
 thread_local int recorded_signal = 0;
 void record_signal_instead(int signo) { recorded_signal = signo; }
 
-bool write_all(int fd, const void* data, std::size_t n) {
-  auto* p = static_cast<const char*>(data);
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
-bool read_all(int fd, void* data, std::size_t n) {
-  auto* p = static_cast<char*>(data);
-  while (n > 0) {
-    ssize_t r = ::read(fd, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<std::size_t>(r);
-  }
-  return true;
-}
-
-bool write_frame(int fd, const std::string& s) {
-  // NOTE: one write per message: the round trip per run is what bounds persistent mode.
-  std::uint32_t len = static_cast<std::uint32_t>(s.size());
-  std::string frame(reinterpret_cast<const char*>(&len), sizeof len);
-  frame += s;
-  return write_all(fd, frame.data(), frame.size());
-}
-
-bool read_frame(int fd, std::string& s) {
-  std::uint32_t len = 0;
-  if (!read_all(fd, &len, sizeof len)) return false;
-  s.resize(len);
-  return read_all(fd, s.data(), len);
-}
-
-std::string encode(const RunRequest& req) {
-  std::size_t index = static_cast<std::size_t>(req.scenario - Registry::instance().all().data());
-  std::string flaws;
-  for (const auto& f : req.flaws) flaws += (flaws.empty() ? "" : ",") + f;
-  return std::to_string(index) + "\n" + flaws + "\n" + to_string(req.schedule) + "\n" + std::to_string(req.timeout_ms);
-}
-
-RunRequest decode(const std::string& msg) {
-  std::istringstream in(msg);
-  std::string index, flaws, schedule, timeout;
-  std::getline(in, index);
-  std::getline(in, flaws);
-  std::getline(in, schedule);
-  std::getline(in, timeout);
-  RunRequest req;
-  req.scenario = &Registry::instance().all().at(std::stoul(index));
-  std::istringstream fl(flaws);
-  for (std::string f; std::getline(fl, f, ',');) req.flaws.push_back(f);
-  req.schedule = parse_schedule(schedule);
-  req.timeout_ms = std::stoi(timeout);
-  return req;
-}
-
-struct Response {
-  std::int32_t kind;
-  std::int32_t value;
-  std::uint64_t output_bytes;
-  std::uint32_t tail_len;
-};
-
-void default_disposition(int s) {
-  struct sigaction sa {};
-  sa.sa_handler = SIG_DFL;
-  sigemptyset(&sa.sa_mask);
-  sigaction(s, &sa, nullptr);  // NOTE: fails harmlessly for the C library's reserved signals
-}
-
-void empty_signal_mask() {
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-}
-
-/// Default disposition for every signal and an empty mask: a run must not inherit what the
-/// shell, `nohup`, a CI runner or the CLI's own stop handlers set up.
-void reset_signal_state() {
-  for (int s = 1; s < NSIG; ++s)
-    if (s != SIGKILL && s != SIGSTOP) default_disposition(s);
-  empty_signal_mask();
-}
-
-/// Between two runs in one persistent worker: the mask, and the signals whose disposition
-/// decides a verdict (the fault signals, and those that end a process by default).
-// NOTE: not all 64 signals: that is 64 system calls per run, a third of a run's cost.
-void reset_signal_state_between_runs() {
-  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2, SIGCHLD}) default_disposition(s);
-  empty_signal_mask();
-}
-
-void set_run_limits(int timeout_ms) {
-  rlimit core{0, 0};
-  setrlimit(RLIMIT_CORE, &core);
-  rlim_t cpu = static_cast<rlim_t>(timeout_ms / 1000 + 2);
-  rlimit cpu_limit{cpu, cpu + 1};
-  setrlimit(RLIMIT_CPU, &cpu_limit);
-  rlimit fsize{64u << 20, 64u << 20};
-  setrlimit(RLIMIT_FSIZE, &fsize);
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-  rlimit as{4ull << 30, 4ull << 30};
-  setrlimit(RLIMIT_AS, &as);
-#endif
-}
+/// Status of a process ended by abort(), what an uncaught exception does outside the harness.
+constexpr int kAbortStatus = 128 + SIGABRT;
 
 /// Keeps the last `limit` bytes written, counting all of them.
 struct OutputTail {
@@ -160,10 +58,32 @@ int open_pidfd(pid_t pid) {
 #endif
 }
 
-/// Forks one child for `req`, drains its output, kills it at the deadline, reaps it.
-RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::size_t output_limit) {
+/// Runs the program in the calling (child or worker) process, so that nothing escapes it: an
+/// exception is caught here and recorded; the caller decides how the process then ends.
+int run_guarded(const RunRequest& req, RunRecord& record, bool record_signal) {
+  try {
+    return run_in_this_process(req, record, record_signal);
+  } catch (...) {
+    return kAbortStatus;  // recorded by run_in_this_process's own catch; never reached
+  }
+}
+
+/// The end of a run child: flush, then the status, or the abort an escape would have caused.
+[[noreturn]] void end_run_child(const RunRecord& record, int status) {
+  std::fflush(nullptr);
+  if (record.escaped != 0) {
+    signal(SIGABRT, SIG_DFL);
+    raise(SIGABRT);  // NOTE: core dumps are off (RLIMIT_CORE 0)
+  }
+  _exit(status & 0xff);
+}
+
+/// Forks one child for `req`, drains its output, kills it (and everything it started) at the
+/// deadline, reaps it. Called in the worker process, which is a subreaper.
+RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::size_t output_limit, const ProcessLimits& limits) {
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) return {{ProcessEnd::Kind::lost, errno}, "pipe failed", 0};
+  pid_t worker = getpid();
   pid_t child = fork();
   if (child < 0) {
     close(out[0]);
@@ -171,14 +91,19 @@ RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::siz
     return {{ProcessEnd::Kind::lost, errno}, "fork failed", 0};
   }
   if (child == 0) {
+    setpgid(0, 0);  // its own group: killed as one, and out of the terminal's reach
+    die_with_parent(worker);
     dup2(out[1], STDOUT_FILENO);
     dup2(out[1], STDERR_FILENO);
+    stdin_from_dev_null();
+    close_inherited_fds({});
     reset_signal_state();
-    set_run_limits(req.timeout_ms);
-    int status = run_in_this_process(req, record, false);
-    std::fflush(nullptr);
-    _exit(status & 0xff);
+    ProcessLimits run_limits = limits;
+    run_limits.cpu_s = req.timeout_ms / 1000 + 2;
+    set_run_limits(run_limits);
+    end_run_child(record, run_guarded(req, record, false));
   }
+  setpgid(child, child);  // NOTE: both sides, so the group exists before either goes on
   close(out[1]);
   fcntl(out[0], F_SETFL, O_NONBLOCK);
   int pidfd = open_pidfd(child);
@@ -194,39 +119,40 @@ RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::siz
         tail.add(buf, static_cast<std::size_t>(r));
         continue;
       }
-      // EOF, or nothing more now; once the child is gone "nothing now" means nothing ever.
-      if (r == 0 || exited) eof = true;
+      if (r == 0) eof = true;
       return;
     }
   };
-  while (!(exited && eof)) {
+  while (!exited) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-    if (!exited && left <= 0) {
-      kill(child, SIGKILL);
+    if (left <= 0) {
       timed_out = true;
       break;
     }
     pollfd fds[2];
     nfds_t n = 0;
     if (!eof) fds[n++] = {out[0], POLLIN, 0};
-    if (!exited && pidfd >= 0) fds[n++] = {pidfd, POLLIN, 0};
-    // NOTE: without a pidfd (old kernel, seccomp) we poll the child's status every millisecond.
-    int wait_ms = exited ? 0 : pidfd >= 0 ? static_cast<int>(left) : 1;
+    if (pidfd >= 0) fds[n++] = {pidfd, POLLIN, 0};
+    // NOTE: without a pidfd (old kernel, seccomp) the child's status is polled every millisecond.
+    int wait_ms = pidfd >= 0 ? static_cast<int>(left) : 1;
     if (n > 0) poll(fds, n, wait_ms);
     drain();
-    if (!exited) {
-      if (pidfd >= 0) {
-        pollfd p{pidfd, POLLIN, 0};
-        exited = poll(&p, 1, 0) > 0;
-      } else if (waitpid(child, &st, WNOHANG) == child) {
-        exited = reaped = true;
-      }
-      if (exited) drain();
+    if (pidfd >= 0) {
+      pollfd p{pidfd, POLLIN, 0};
+      exited = poll(&p, 1, 0) > 0;
+    } else if (waitpid(child, &st, WNOHANG) == child) {
+      exited = reaped = true;
     }
   }
+  // NOTE: the child's exit is watched directly, never EOF on the pipe: a grandchild may hold
+  // the pipe open for ever, or flood it. Everything the run started ends with it.
+  kill(-child, SIGKILL);
+  if (timed_out) kill(child, SIGKILL);
   if (!reaped)
     while (waitpid(child, &st, 0) < 0 && errno == EINTR) {
     }
+  kill_descendants();
+  drain();  // what was written before the end; the writers are gone, so this cannot block
   close(out[0]);
   if (pidfd >= 0) close(pidfd);
   RunOutcome o;
@@ -238,30 +164,58 @@ RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::siz
   return o;
 }
 
-[[noreturn]] void worker_main(ExecMode mode, RunRecord& record, int in_fd, int out_fd, std::size_t output_limit) {
+[[noreturn]] void worker_main(ExecMode mode, RunRecord& record, int in_fd, int out_fd, std::size_t output_limit,
+                              const ProcessLimits& limits) {
   reset_signal_state();
+  become_subreaper();
+  stdin_from_dev_null();
   int devnull = open("/dev/null", O_WRONLY);
   if (devnull >= 0) {
     dup2(devnull, STDOUT_FILENO);
     dup2(devnull, STDERR_FILENO);
+    close(devnull);
   }
+  close_inherited_fds({in_fd, out_fd});
+  // NOTE: a program run in this process can write to or close any descriptor; far from the
+  // low numbers it is less likely to, and if it does the harness sees a forged answer.
+  rlimit files{};
+  int high = getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur > 64 ? static_cast<int>(std::min<rlim_t>(files.rlim_cur - 8, 1000)) : 20;
+  in_fd = move_fd_high(in_fd, high);
+  out_fd = move_fd_high(out_fd, high);
+  if (mode == ExecMode::persistent) set_run_limits({0, limits.memory_mb, limits.file_size_mb});
   for (;;) {
-    std::string msg;
-    if (!read_frame(in_fd, msg)) _exit(0);
-    RunRequest req = decode(msg);
-    RunOutcome o;
-    if (mode == ExecMode::persistent) {
-      int status = run_in_this_process(req, record, true);
-      o.end = record.recorded_signal != 0 ? ProcessEnd{ProcessEnd::Kind::signaled, record.recorded_signal}
+    std::string frame;
+    if (!read_frame(in_fd, frame)) _exit(0);
+    WireRequest req = decode(frame);
+    WireAnswer a;
+    if (mode == ExecMode::persistent && !req.fork_child) {
+      int status = run_guarded(req.run, record, true);
+      kill_descendants();  // what the program forked, wherever it moved
+      a.end = record.recorded_signal != 0 ? ProcessEnd{ProcessEnd::Kind::signaled, record.recorded_signal}
+              : record.escaped != 0       ? ProcessEnd{ProcessEnd::Kind::signaled, SIGABRT}
                                           : ProcessEnd{ProcessEnd::Kind::exited, status & 0xff};
+      a.resident_bytes = resident_bytes();
+      // NOTE: after an escape the process's state (locks, the heap) is not to be trusted.
+      a.worker_ends = record.escaped != 0;
     } else {
-      o = fork_and_supervise(req, record, output_limit);
+      RunOutcome o = fork_and_supervise(req.run, record, output_limit, limits);
+      a.end = o.end;
+      a.output_bytes = o.output_bytes;
+      a.output_tail = std::move(o.output_tail);
     }
-    Response r{static_cast<std::int32_t>(o.end.kind), o.end.value, o.output_bytes, static_cast<std::uint32_t>(o.output_tail.size())};
-    std::string answer(reinterpret_cast<const char*>(&r), sizeof r);
-    answer += o.output_tail;
-    if (!write_all(out_fd, answer.data(), answer.size())) _exit(0);
+    std::string answer = encode_answer(req.seq, a);
+    if (!write_all(out_fd, answer.data(), answer.size()) || a.worker_ends) _exit(0);
   }
+}
+
+/// The live worker processes, so that the harness can end the orphans a killed worker left
+/// (re-parented to the harness, a subreaper) without touching another thread's worker.
+std::mutex workers_mutex;
+std::set<pid_t> live_workers;
+
+void end_orphans() {
+  std::lock_guard lock(workers_mutex);
+  kill_descendants(live_workers);
 }
 
 }  // namespace
@@ -275,14 +229,28 @@ int run_in_this_process(const RunRequest& req, RunRecord& record, bool record_si
   // NOTE: a persistent run must start as clean as a forked one: the previous run's handlers
   // (and a signal it left pending) are not this run's business.
   if (record_signal) reset_signal_state_between_runs();
-  int status = req.scenario->program(ctx);
+  int status = kAbortStatus;
+  auto escaped = [&](RunEscape kind, const char* what) {
+    record.escaped = static_cast<std::uint8_t>(kind);
+    std::snprintf(record.escape_what, sizeof record.escape_what, "%s", what);
+  };
+  // The last resort: nothing the program throws unwinds into the harness's own code.
+  try {
+    status = req.scenario->program(ctx);
+  } catch (const std::bad_alloc& e) {
+    escaped(RunEscape::out_of_memory, e.what());
+  } catch (const std::exception& e) {
+    escaped(RunEscape::exception, e.what());
+  } catch (...) {
+    escaped(RunEscape::exception, "an exception not derived from std::exception");
+  }
   record.recorded_signal = recorded_signal;
-  record.finished = 1;
+  record.finished = record.escaped == 0 ? 1 : 0;
   return status;
 }
 
-Worker::Worker(ExecMode mode, std::size_t output_limit)
-    : mode_(mode), output_limit_(output_limit), record_(map_shared_record()) {
+Worker::Worker(ExecMode mode, std::size_t output_limit, WorkerLimits limits)
+    : mode_(mode), output_limit_(output_limit), limits_(limits), record_(map_shared_record()) {
   start();
 }
 
@@ -301,18 +269,33 @@ void Worker::start() {
   if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0)
     internal_error("cannot create pipes for a worker process", "raise the open-files limit (ulimit -n)");
   std::fflush(nullptr);
-  pid_t pid = fork();
+  pid_t harness = getpid();
+  static std::once_flag subreaper;
+  std::call_once(subreaper, [] { become_subreaper(); });  // orphans of killed workers come back here
+  pid_t pid;
+  {
+    std::lock_guard lock(workers_mutex);  // registered before any end_orphans can see it
+    pid = fork();
+    if (pid > 0) live_workers.insert(pid);
+  }
   if (pid < 0) internal_error(std::string("cannot fork a worker process: ") + std::strerror(errno), "check the process limit (ulimit -u) and free memory");
   if (pid == 0) {
+    // NOTE: its own process group, so Ctrl-C at the terminal reaches only the harness, which
+    // stops the campaign and writes its reports; and it dies with the harness.
+    setpgid(0, 0);
+    die_with_parent(harness);
     close(to[1]);
     close(from[0]);
-    worker_main(mode_, *record_, to[0], from[1], output_limit_);
+    worker_main(mode_, *record_, to[0], from[1], output_limit_, {0, limits_.memory_mb, 64});
   }
+  setpgid(pid, pid);
   close(to[0]);
   close(from[1]);
   pid_ = pid;
   to_worker_ = to[1];
   from_worker_ = from[0];
+  first_resident_ = 0;
+  runs_here_ = 0;
   ++starts_;
 }
 
@@ -320,52 +303,102 @@ void Worker::stop() noexcept {
   if (pid_ <= 0) return;
   close(to_worker_);
   close(from_worker_);
+  kill(-pid_, SIGKILL);  // the worker and what the program started in its group
   kill(pid_, SIGKILL);
   int st = 0;
-  waitpid(pid_, &st, 0);
+  while (waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
+  }
+  {
+    std::lock_guard lock(workers_mutex);
+    live_workers.erase(pid_);
+  }
   pid_ = -1;
+  end_orphans();
+}
+
+void Worker::watch_memory(std::uint64_t resident) {
+  if (mode_ != ExecMode::persistent || resident == 0) return;
+  ++runs_here_;
+  ++memory_.runs;
+  memory_.peak_resident_bytes = std::max(memory_.peak_resident_bytes, resident);
+  if (first_resident_ == 0) first_resident_ = resident;
+  std::uint64_t grown = resident > first_resident_ ? resident - first_resident_ : 0;
+  memory_.grown_bytes = grown_before_ + grown;
+  bool too_big = limits_.recycle_growth_mb > 0 && grown >= (limits_.recycle_growth_mb << 20);
+  bool quota = limits_.recycle_after_runs > 0 && runs_here_ >= limits_.recycle_after_runs;
+  if (too_big || quota) {
+    grown_before_ += grown;
+    ++memory_.recycles;
+    stop();
+  }
+}
+
+RunOutcome Worker::ask(const RunRequest& req, bool fork_child, bool& trusted) {
+  trusted = true;
+  if (pid_ <= 0) start();
+  WireRequest wire{++seq_, fork_child, req};
+  std::string frame = encode(wire);
+  if (!write_frame(to_worker_, frame)) {
+    stop();
+    start();
+    if (!write_frame(to_worker_, frame)) internal_error("cannot talk to a fresh worker process", "check the process limit and free memory");
+  }
+  // A forked child is watched by the worker itself; give it slack. A persistent worker that
+  // overruns is the hang itself.
+  int wait_ms = mode_ == ExecMode::persistent && !fork_child ? req.timeout_ms : req.timeout_ms + 10000;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  WireAnswer a;
+  RunOutcome o;
+  switch (read_answer(from_worker_, seq_, output_limit_, deadline, stop_, a)) {
+    case AnswerRead::ok:
+      o.end = a.end;
+      o.output_bytes = a.output_bytes;
+      o.output_tail = std::move(a.output_tail);
+      if (a.worker_ends) stop();
+      else watch_memory(a.resident_bytes);
+      return o;
+    case AnswerRead::interrupted:
+      stop();
+      o.end = {ProcessEnd::Kind::interrupted, 0};
+      return o;
+    case AnswerRead::timed_out:
+      stop();
+      o.end = {ProcessEnd::Kind::timed_out, req.timeout_ms};
+      return o;
+    case AnswerRead::eof:
+    case AnswerRead::forged:
+      break;
+  }
+  // The worker died, or the program wrote on (or closed) the protocol's pipe: nothing it said
+  // is to be trusted. Its status says how it ended, for the forked mode's own failures.
+  int st = 0;
+  close(to_worker_);
+  close(from_worker_);
+  kill(-pid_, SIGKILL);
+  kill(pid_, SIGKILL);
+  while (waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
+  }
+  {
+    std::lock_guard lock(workers_mutex);
+    live_workers.erase(pid_);
+  }
+  pid_ = -1;
+  end_orphans();
+  trusted = false;
+  o.end = {ProcessEnd::Kind::lost, 0};
+  return o;
 }
 
 RunOutcome Worker::run(const RunRequest& req) {
-  std::string msg = encode(req);
-  if (!write_frame(to_worker_, msg)) {
-    stop();
-    start();
-    if (!write_frame(to_worker_, msg)) internal_error("cannot talk to a fresh worker process", "check the process limit and free memory");
-  }
-  // Forked workers enforce the deadline themselves; give them slack. A persistent worker that
-  // overruns is the hang itself.
-  int wait_ms = mode_ == ExecMode::persistent ? req.timeout_ms : req.timeout_ms + 10000;
-  pollfd fd{from_worker_, POLLIN, 0};
-  int ready;
-  do {
-    ready = poll(&fd, 1, wait_ms);
-  } while (ready < 0 && errno == EINTR);
-  RunOutcome o;
-  Response r{};
-  if (ready == 0) {
-    stop();
-    start();
-    o.end = {ProcessEnd::Kind::timed_out, req.timeout_ms};
-    return o;
-  }
-  if (!read_all(from_worker_, &r, sizeof r)) {
-    // The worker died mid-run: a crash in persistent mode. Its status says how.
-    int st = 0;
-    close(to_worker_);
-    close(from_worker_);
-    waitpid(pid_, &st, 0);
-    pid_ = -1;
-    start();
-    o.end = WIFSIGNALED(st) ? ProcessEnd{ProcessEnd::Kind::signaled, WTERMSIG(st)} : ProcessEnd{ProcessEnd::Kind::lost, WEXITSTATUS(st)};
-    return o;
-  }
-  o.end = {static_cast<ProcessEnd::Kind>(r.kind), r.value};
-  o.output_bytes = r.output_bytes;
-  o.output_tail.resize(r.tail_len);
-  if (r.tail_len > 0 && !read_all(from_worker_, o.output_tail.data(), r.tail_len))
-    internal_error("a worker process broke off its answer", "rerun; if it repeats, report it with the scenario and schedule");
-  return o;
+  bool trusted = true;
+  RunOutcome o = ask(req, false, trusted);
+  if (trusted) return o;
+  ++untrusted_;
+  // NOTE: a persistent run decided by a forked child: `exit()` or `_exit()` mid-run, a closed
+  // or forged pipe, get the verdict they get in forked mode (the child's real status).
+  RunOutcome forked = ask(req, true, trusted);
+  if (!trusted) forked.end = {ProcessEnd::Kind::lost, 0};
+  return forked;
 }
 
 }  // namespace faultline

@@ -79,6 +79,8 @@ struct LedgerUnit {
 
 /// Why a run was stopped by the harness before it ended.
 enum class RunLimitHit : std::uint8_t { none, awaits, virtual_time };
+/// What escaped the program instead of an exit status (caught by the sandbox's last resort).
+enum class RunEscape : std::uint8_t { none, exception, out_of_memory };
 
 /// Per-run limits that turn a livelock into a prompt `hung-future` (see Scenario::limits).
 /// NOTE: the defaults are far above what the zoo's runs need (under 2,000 await points and a
@@ -137,6 +139,8 @@ struct RunRecord {
   std::atomic<std::uint32_t> unit_count;
   std::uint16_t unit_order[kMaxUnits];  ///< slots in use, in the order units first appeared
   LedgerUnit units[kMaxUnits];
+  std::uint8_t escaped;             ///< RunEscape
+  char escape_what[160];            ///< the escaped exception's what(), bounded
   std::int32_t recorded_signal;     ///< persistent mode: the signal the runtime would re-raise
   std::uint32_t finished;           ///< the program returned
   /// (site << 16 | task id & 0xffff) of the first kMaxSteps await points: where two runs of one
