@@ -144,12 +144,22 @@ void set_run_limits(const ProcessLimits& limits) {
 }
 
 std::uint64_t resident_bytes() {
-  FILE* f = std::fopen("/proc/self/statm", "re");
-  if (f == nullptr) return 0;
+  // NOTE: kept open and read with pread: one system call, not an open/read/close per run.
+  // It is reopened in a forked child, whose /proc/self is another process.
+  static pid_t opened_by = -1;
+  static int statm = -1;
+  if (opened_by != getpid()) {
+    if (statm >= 0) close(statm);
+    statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    opened_by = getpid();
+  }
+  char buf[128];
+  ssize_t n = statm < 0 ? -1 : pread(statm, buf, sizeof buf - 1, 0);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
   unsigned long long size = 0, resident = 0;
-  int n = std::fscanf(f, "%llu %llu", &size, &resident);
-  std::fclose(f);
-  return n == 2 ? resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
+  if (std::sscanf(buf, "%llu %llu", &size, &resident) != 2) return 0;
+  return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace faultline::detail

@@ -39,6 +39,14 @@ std::uint64_t check_of(const Header& h) {
 /// Reads exactly n bytes by the deadline, polling in slices so that a stop request is seen.
 AnswerRead read_by(int fd, void* data, std::size_t n, std::chrono::steady_clock::time_point deadline, const volatile bool* stop) {
   auto* p = static_cast<char*>(data);
+  bool blocking = stop == nullptr && deadline == std::chrono::steady_clock::time_point::max();
+  while (n > 0 && blocking) {  // the worker reading its next request: nothing to poll for
+    ssize_t r = ::read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return AnswerRead::eof;
+    p += r;
+    n -= static_cast<std::size_t>(r);
+  }
   while (n > 0) {
     if (stop != nullptr && *stop) return AnswerRead::interrupted;
     long long left = deadline == std::chrono::steady_clock::time_point::max()

@@ -183,6 +183,7 @@ RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::siz
   in_fd = move_fd_high(in_fd, high);
   out_fd = move_fd_high(out_fd, high);
   if (mode == ExecMode::persistent) set_run_limits({0, limits.memory_mb, limits.file_size_mb});
+  std::uint64_t persistent_runs = 0;
   for (;;) {
     std::string frame;
     if (!read_frame(in_fd, frame)) _exit(0);
@@ -194,7 +195,8 @@ RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::siz
       a.end = record.recorded_signal != 0 ? ProcessEnd{ProcessEnd::Kind::signaled, record.recorded_signal}
               : record.escaped != 0       ? ProcessEnd{ProcessEnd::Kind::signaled, SIGABRT}
                                           : ProcessEnd{ProcessEnd::Kind::exited, status & 0xff};
-      a.resident_bytes = resident_bytes();
+      // NOTE: every 16th run: RSS moves slowly, and reading it is a system call.
+      if (++persistent_runs % 16 == 0) a.resident_bytes = resident_bytes();
       // NOTE: after an escape the process's state (locks, the heap) is not to be trusted.
       a.worker_ends = record.escaped != 0;
     } else {
