@@ -75,7 +75,8 @@ inline std::uint64_t parse_uint(const std::string& text, const std::string& what
 }
 
 /// "60s", "500ms", "5m", "8h", or plain seconds; returns seconds.
-inline double parse_duration_s(const std::string& text, const std::string& what) {
+/// A duration ("500ms", "60s", "5m", "8h"; bare numbers are seconds) within [min_s, max_s].
+inline double parse_duration_s(const std::string& text, const std::string& what, double min_s = 0, double max_s = 30 * 86400.0) {
   std::size_t digits = text.find_first_not_of("0123456789.");
   std::string number = text.substr(0, digits), unit = digits == std::string::npos ? "" : text.substr(digits);
   char* end = nullptr;
@@ -83,7 +84,12 @@ inline double parse_duration_s(const std::string& text, const std::string& what)
   double scale = unit.empty() || unit == "s" ? 1 : unit == "ms" ? 0.001 : unit == "m" ? 60 : unit == "h" ? 3600 : -1;
   if (v < 0 || scale < 0 || (end != nullptr && *end != '\0'))
     faultline::usage_error("bad " + what + " '" + text + "'", "give a duration such as 500ms, 60s, 5m or 8h");
-  return v * scale;
+  double seconds = v * scale;
+  if (!(seconds >= min_s && seconds <= max_s))
+    faultline::usage_error(what + " '" + text + "' is out of range",
+                           "give a duration from " + std::to_string(static_cast<long long>(min_s * 1000)) + "ms to " +
+                               std::to_string(static_cast<long long>(max_s / 3600)) + "h");
+  return seconds;
 }
 
 /// --shard I/N, else GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS, else 0/1.

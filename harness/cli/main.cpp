@@ -142,6 +142,17 @@ void print_finding(const Finding& f) {
   std::fflush(stdout);
 }
 
+/// Creates `dir` if needed; a usage error if it is a file, an internal one if it cannot be written.
+void check_writable_dir(const std::string& dir, const char* flag) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec))
+    usage_error(std::string(flag) + " " + dir + " is a file, not a directory", "give a directory (it is created if missing)");
+  std::filesystem::create_directories(dir, ec);
+  if (ec || access(dir.c_str(), W_OK) != 0)
+    internal_error("cannot write to " + dir + (ec ? ": " + ec.message() : std::string()),
+                   std::string("choose another ") + flag + " DIR or fix its permissions");
+}
+
 int cmd_run(Args& args) {
   if (args.flag("--help")) return std::fputs(kRunHelp, stdout), 0;
   CampaignOptions opt;
@@ -149,7 +160,7 @@ int cmd_run(Args& args) {
   if (mode == "sweep") opt.random = false;
   else if (mode == "random") opt.sweep = false;
   else if (mode != "all") usage_error("bad --mode '" + mode + "'", "use sweep, random or all");
-  if (auto b = args.optional_value("--budget")) opt.budget_s = parse_duration_s(*b, "--budget");
+  if (auto b = args.optional_value("--budget")) opt.budget_s = parse_duration_s(*b, "--budget", 0.001);
   if (auto r = args.optional_value("--runs")) {
     opt.random_runs = parse_uint(*r, "--runs");
   } else {
@@ -159,8 +170,7 @@ int cmd_run(Args& args) {
   std::optional<std::string> seed_text = args.optional_value("--seed");
   opt.jobs = static_cast<int>(parse_uint(args.value("--jobs", "1"), "--jobs", 1, 256));
   opt.max_faults = static_cast<int>(parse_uint(args.value("--max-faults", "3"), "--max-faults", 1, 16));
-  opt.timeout_ms = static_cast<int>(parse_duration_s(args.value("--timeout", "2s"), "--timeout") * 1000);
-  if (opt.timeout_ms < 1) usage_error("--timeout must be at least 1ms", "e.g. --timeout 2s");
+  opt.timeout_ms = static_cast<int>(parse_duration_s(args.value("--timeout", "2s"), "--timeout", 0.001, 86400) * 1000);
   opt.replays = static_cast<int>(parse_uint(args.value("--replays", "5"), "--replays", 1, 1000));
   opt.check_determinism = parse_uint(args.value("--check-determinism", "1"), "--check-determinism", 0, 100) / 100.0;
   opt.flaws = args.values("--flaw");
@@ -172,14 +182,14 @@ int cmd_run(Args& args) {
   args.finish();
   Registry::instance().check_flaws(opt.flaws);
   for (const auto& n : opt.scenarios) Registry::instance().get(n);
-  {
-    // Fail before spending the budget if the reports cannot be written.
-    std::error_code ec;
-    std::filesystem::create_directories(report_dir, ec);
-    if (ec || access(report_dir.c_str(), W_OK) != 0)
-      internal_error("cannot write reports to " + report_dir + (ec ? ": " + ec.message() : std::string()),
-                     "choose another --report DIR or fix its permissions");
-  }
+  // Fail before spending the budget if the reports or the corpus cannot be written, or the
+  // corpus cannot be read: a campaign's results are never lost to an error found at its end.
+  // Inputs first, so that a bad one leaves nothing behind; then the directories.
+  if (!opt.corpus_dir.empty())
+    for (const Scenario& sc : Registry::instance().all())
+      read_corpus(opt.corpus_dir, sc.name, opt.flaws);  // throws a usage error naming a bad line
+  check_writable_dir(report_dir, "--report");
+  if (!opt.corpus_dir.empty()) check_writable_dir(opt.corpus_dir, "--corpus");
   if (seed_text) {
     opt.seed = parse_uint(*seed_text, "--seed");
   } else {
@@ -240,7 +250,7 @@ int cmd_replay(Args& args) {
   bool trace = args.flag("--trace");
   bool no_fork = args.flag("--no-fork");
   int times = static_cast<int>(parse_uint(args.value("--times", "1"), "--times", 1, 100000));
-  int timeout_ms = static_cast<int>(parse_duration_s(args.value("--timeout", "5s"), "--timeout") * 1000);
+  int timeout_ms = static_cast<int>(parse_duration_s(args.value("--timeout", "5s"), "--timeout", 0.001, 86400) * 1000);
   std::vector<std::string> pos = args.positionals();
   args.finish();
   std::string scenario_name;
