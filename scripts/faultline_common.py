@@ -70,17 +70,91 @@ def write_atomic(path, text):
 
 
 def load_results(path):
-    """Reads a results.json, checking its schema version."""
+    """Reads a results.json and checks every field the scripts use (ScriptError, usage, if not)."""
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
     except FileNotFoundError as e:
         raise ScriptError(f"{path} does not exist", EXIT_USAGE) from e
-    except json.JSONDecodeError as e:
+    except IsADirectoryError as e:
+        raise ScriptError(f"{path} is a directory without a results.json", EXIT_USAGE) from e
+    except UnicodeDecodeError as e:
+        raise ScriptError(f"{path} is not UTF-8 text: {e.reason} at byte {e.start}", EXIT_USAGE) from e
+    except (json.JSONDecodeError, RecursionError) as e:
         raise ScriptError(f"{path} is not valid JSON: {e}", EXIT_USAGE) from e
-    if data.get("schema_version") not in SCHEMA_VERSIONS:
-        raise ScriptError(f"{path} has schema_version {data.get('schema_version')}, expected one of {SCHEMA_VERSIONS}", EXIT_USAGE)
+    if not isinstance(data, dict) or data.get("schema_version") not in SCHEMA_VERSIONS:
+        version = data.get("schema_version") if isinstance(data, dict) else None
+        raise ScriptError(f"{path} has schema_version {version}, expected one of {SCHEMA_VERSIONS}", EXIT_USAGE)
+    check_results(data, path)
     return data
+
+
+def _expect(cond, path, where, what):
+    if not cond:
+        raise ScriptError(f"{path}: {where} {what} (not a faultline results.json, or a damaged one)", EXIT_USAGE)
+
+
+def _count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def check_results(data, path):
+    """The shape of a results.json as the C++ harness writes it: types and ranges of what the
+    scripts read. Raises ScriptError (usage) naming the first field that is wrong."""
+    _expect(_count(data.get("seed")), path, "seed", "is missing or not a non-negative integer")
+    shard = data.get("shard", {"index": 0, "count": 1})
+    _expect(isinstance(shard, dict), path, "shard", "is not an object")
+    count = shard.get("count", 1)
+    _expect(_count(count) and count >= 1, path, "shard.count", "is not a positive integer")
+    index = shard.get("index", 0)
+    _expect(index is None or (_count(index) and index < count), path, "shard.index", "is not in 0..count-1")
+    _expect(isinstance(data.get("partial", False), bool), path, "partial", "is not true/false")
+    _expect(isinstance(data.get("seconds", 0), (int, float)) and not isinstance(data.get("seconds", 0), bool), path, "seconds", "is not a number")
+    scenarios = data.get("scenarios", [])
+    _expect(isinstance(scenarios, list), path, "scenarios", "is not a list")
+    for i, sc in enumerate(scenarios):
+        where = f"scenarios[{i}]"
+        _expect(isinstance(sc, dict), path, where, "is not an object")
+        _expect(isinstance(sc.get("name"), str) and sc["name"] != "", path, where + ".name", "is not a name")
+        _expect(isinstance(sc.get("flaws", []), list) and all(isinstance(x, str) for x in sc.get("flaws", [])), path, where + ".flaws",
+                "is not a list of names")
+        for field in ("await_points", "runs", "corpus_runs", "sweep_runs", "sweep_planned", "deeper_runs", "random_runs", "worker_restarts",
+                      "unconfirmed", "determinism_checks", "watchdog_kills", "further_findings", "repeats_skipped", "exhausted_depth"):
+            _expect(_count(sc.get(field, 0)), path, f"{where}.{field}", "is not a non-negative integer")
+        _expect("await_points" in sc, path, where, "has no await_points")
+        for field in ("complete", "exhausted"):
+            _expect(isinstance(sc.get(field, True), bool), path, f"{where}.{field}", "is not true/false")
+        _expect(isinstance(sc.get("seconds", 0), (int, float)) and not isinstance(sc.get("seconds", 0), bool), path, where + ".seconds",
+                "is not a number")
+        tree = sc.get("tree_schedules", [])
+        _expect(isinstance(tree, list) and all(_count(x) for x in tree), path, where + ".tree_schedules", "is not a list of counts")
+        health = sc.get("health", [])
+        _expect(isinstance(health, list) and all(isinstance(w, dict) and isinstance(w.get("id"), str) and isinstance(w.get("message"), str)
+                                                 for w in health), path, where + ".health", "is not a list of {id, message}")
+        coverage = sc.get("coverage", [])
+        _expect(isinstance(coverage, list), path, where + ".coverage", "is not a list")
+        for j, site in enumerate(coverage):
+            w = f"{where}.coverage[{j}]"
+            _expect(isinstance(site, dict) and isinstance(site.get("site"), str) and _count(site.get("hits")), path, w,
+                    "is not {site, hits, faults}")
+            faults = site.get("faults")
+            _expect(isinstance(faults, dict), path, w + ".faults", "is missing or not an object")
+            for key, st in faults.items():
+                _expect(isinstance(st, dict) and all(_count(st.get(n)) for n in ("injected", "handled", "finding")), path,
+                        f"{w}.faults[{key}]", "is not {injected, handled, finding}")
+        findings = sc.get("findings", [])
+        _expect(isinstance(findings, list), path, where + ".findings", "is not a list")
+        for j, f in enumerate(findings):
+            w = f"{where}.findings[{j}]"
+            _expect(isinstance(f, dict), path, w, "is not an object")
+            for field in ("oracle", "schedule", "explanation", "replay", "expected", "actual"):
+                _expect(isinstance(f.get(field), str), path, f"{w}.{field}", "is not text")
+            for field in ("bucket", "divergence"):
+                _expect(isinstance(f.get(field, ""), str), path, f"{w}.{field}", "is not text")
+            for field in ("faults", "runs_until_found"):
+                _expect(_count(f.get(field)), path, f"{w}.{field}", "is not a non-negative integer")
+            tail = f.get("trace_tail", [])
+            _expect(isinstance(tail, list) and all(isinstance(x, str) for x in tail), path, w + ".trace_tail", "is not a list of lines")
 
 
 def shard_from_env(environ=None):
@@ -119,6 +193,9 @@ def guarded(step):
     except ScriptError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.status
+    except UnicodeDecodeError as e:
+        print(f"error: an input is not UTF-8 text ({e.reason} at byte {e.start})", file=sys.stderr)
+        return EXIT_USAGE
     except OSError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_INFRA

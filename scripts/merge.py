@@ -35,8 +35,20 @@ def merge(shards):
     seeds = {s.get("seed") for s in shards}
     if len(seeds) != 1:
         raise ScriptError(f"the inputs come from different campaigns (seeds {sorted(seeds)})", EXIT_USAGE)
+    counts = {s.get("shard", {}).get("count", 1) for s in shards}
+    if len(counts) != 1:
+        raise ScriptError(f"the inputs split the campaign differently (shard counts {sorted(counts)})", EXIT_USAGE)
+    seen = {}
+    for n, s in enumerate(shards):
+        index = s.get("shard", {}).get("index", 0)
+        if index is None:
+            raise ScriptError(f"input {n + 1} is already a merge of shards: merge the shards' own results", EXIT_USAGE)
+        if index in seen:
+            raise ScriptError(f"shard {index} is given twice (inputs {seen[index] + 1} and {n + 1}): its runs would count double",
+                              EXIT_USAGE)
+        seen[index] = n
     merged = {k: v for k, v in shards[0].items() if k not in ("scenarios",)}
-    merged["shard"] = {"index": None, "count": len(shards), "merged": sorted(s["shard"]["index"] for s in shards)}
+    merged["shard"] = {"index": None, "count": len(shards), "merged": sorted(s.get("shard", {}).get("index", 0) for s in shards)}
     merged["partial"] = any(s.get("partial") for s in shards)
     merged["seconds"] = max(s.get("seconds", 0) for s in shards)
     by_key = {}

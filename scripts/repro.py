@@ -40,7 +40,12 @@ def replay_from_text(text):
     match = re.search(r"faultline replay (.+?)(?:\"|<|$)", text)
     if not match:
         raise ScriptError("no 'faultline replay ...' command in the given text", EXIT_USAGE)
-    words = shlex.split(match.group(1))
+    try:
+        words = shlex.split(match.group(1))
+    except ValueError as e:
+        raise ScriptError(f"the replay command cannot be split into words: {e}", EXIT_USAGE) from e
+    if not words:
+        raise ScriptError("the replay command names no scenario", EXIT_USAGE)
     scenario, schedule, flaws = words[0], None, []
     i = 1
     while i < len(words):
@@ -54,22 +59,44 @@ def replay_from_text(text):
             i += 1
     if schedule is None:
         raise ScriptError("the replay command has no --schedule", EXIT_USAGE)
+    return checked(scenario, schedule, flaws, "the replay command")
+
+
+NAME = re.compile(r"[A-Za-z0-9_.+-]{1,200}")
+SCHEDULE = re.compile(r"[0-9+:;=A-Za-z]{0,4000}")
+
+
+def checked(scenario, schedule, flaws, source):
+    """The replay's words, if they look like a scenario, a schedule and flaws (the CLI checks the rest)."""
+    if not NAME.fullmatch(scenario):
+        raise ScriptError(f"{source} names no valid scenario ({scenario[:60]!r})", EXIT_USAGE)
+    if not SCHEDULE.fullmatch(schedule):
+        raise ScriptError(f"{source} has a malformed schedule ({schedule[:60]!r})", EXIT_USAGE)
+    for flaw in flaws:
+        if not NAME.fullmatch(flaw):
+            raise ScriptError(f"{source} has a malformed flaw ({flaw[:60]!r})", EXIT_USAGE)
     return scenario, schedule, flaws
 
 
 def replay_from_finding(path):
     fields = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if ": " in line and not line.startswith(" "):
-                key, value = line.rstrip("\n").split(": ", 1)
-                fields[key] = value
-            elif line.rstrip("\n") in ("schedule:", "flaws:"):
-                fields[line.strip(": \n")] = ""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.readlines()
+    except UnicodeDecodeError as e:
+        raise ScriptError(f"{path} is not UTF-8 text ({e.reason} at byte {e.start}): not a finding file", EXIT_USAGE) from e
+    except FileNotFoundError as e:
+        raise ScriptError(f"{path} does not exist", EXIT_USAGE) from e
+    for line in lines:
+        if ": " in line and not line.startswith(" "):
+            key, value = line.rstrip("\n").split(": ", 1)
+            fields[key] = value
+        elif line.rstrip("\n") in ("schedule:", "flaws:"):
+            fields[line.strip(": \n")] = ""
     if "scenario" not in fields or "schedule" not in fields:
         raise ScriptError(f"{path} is not a finding file (no scenario: / schedule: line)", EXIT_USAGE)
     flaws = [x for x in fields.get("flaws", "").split(",") if x]
-    return fields["scenario"], fields["schedule"], flaws
+    return checked(fields["scenario"], fields["schedule"], flaws, path)
 
 
 def resolve_target(args, binary):
@@ -93,6 +120,9 @@ def resolve_target(args, binary):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.times < 1:
+        print("error: --times must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
 
     def steps():
         preset = "asan" if args.asan else args.preset
