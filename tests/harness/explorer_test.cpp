@@ -7,6 +7,10 @@
 
 #include <set>
 
+#include <signal.h>
+
+#include <faultline/oracle.hpp>
+
 using namespace faultline;
 
 namespace {
@@ -114,4 +118,67 @@ TEST(Explorer, JobsSplitOneScenarioWithNoOverlapAndNoGap) {
   for (const auto& f : a.scenarios[0].findings) buckets_a.insert(f.bucket);
   for (const auto& f : b.scenarios[0].findings) buckets_b.insert(f.bucket);
   EXPECT_EQ(buckets_a, buckets_b);
+}
+
+TEST(Explorer, RunsIgnoreTheCallersSignalDispositionsAndMask) {
+  // The same signal fault, judged with SIGTERM blocked and SIGHUP ignored in the harness (as
+  // under nohup or a CI runner), and with them untouched: the same verdict and trace.
+  auto judge_all = [] {
+    std::vector<std::string> out;
+    for (ExecMode mode : {ExecMode::persistent, ExecMode::forked}) {
+      Worker w(mode);
+      for (const char* s : {"3:signal=TERM", "3:signal=HUP", "2+:signal=INT", "4:signal=TERM;5:signal=HUP"}) {
+        const Scenario& sc = Registry::instance().get("graceful_shutdown_fixed");
+        RunOutcome o = w.run(RunRequest{&sc, {}, parse_schedule(s), 10000});
+        Verdict v = judge(sc, w.record(), o);
+        out.push_back(std::string(s) + " -> " + v.actual + " " + std::to_string(w.record().trace_hash) +
+                      (v.violations.empty() ? " clean" : " " + v.violations[0].oracle));
+      }
+    }
+    return out;
+  };
+  std::vector<std::string> plain = judge_all();
+  sigset_t term, old;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term, &old);
+  struct sigaction ignore {}, old_hup {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGHUP, &ignore, &old_hup);
+  std::vector<std::string> hostile = judge_all();
+  sigaction(SIGHUP, &old_hup, nullptr);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  EXPECT_EQ(plain, hostile);
+  for (const auto& line : plain) EXPECT_NE(line.find(" clean"), std::string::npos) << line;
+}
+
+TEST(Explorer, TimeAScenarioDoesNotNeedGoesToTheOthers) {
+  CampaignOptions o;
+  o.scenarios = {"cancel_await_fixed", "job_queue_fixed"};
+  o.budget_s = 3;
+  o.random_runs = UINT64_MAX;  // --budget alone
+  o.seed = 3;
+  CampaignResult r = run_campaign(o, {}, {});
+  EXPECT_TRUE(r.scenarios[0].exhausted);
+  EXPECT_FALSE(r.scenarios[1].exhausted);
+  // An even split would give job_queue_fixed 1.5 s; it gets what cancel_await_fixed left.
+  EXPECT_GT(r.scenarios[1].seconds, 2.0);
+  EXPECT_FALSE(r.partial);
+}
+
+TEST(Explorer, AScenarioPausedAtItsShareGetsTheTimeLaterOnesLeave) {
+  CampaignOptions o;
+  o.scenarios = {"job_queue_fixed", "cancel_await_fixed", "collector_fixed"};  // the big one first
+  o.budget_s = 6;
+  o.random_runs = UINT64_MAX;
+  o.seed = 3;
+  CampaignResult r = run_campaign(o, {}, {});
+  EXPECT_TRUE(r.scenarios[1].exhausted);
+  EXPECT_TRUE(r.scenarios[2].exhausted);
+  // Its first share is a third of the budget (2 s); paused there, it resumes once the others
+  // are done (well under a second each alone).
+  EXPECT_GT(r.scenarios[0].seconds, 4.0);
+  EXPECT_GT(r.seconds, 5.8);
+  EXPECT_TRUE(r.scenarios[0].complete);
+  EXPECT_FALSE(r.partial);
 }
