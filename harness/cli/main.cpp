@@ -2,6 +2,7 @@
 // Exit status: 0 nothing found, 1 a violation found, 2 usage error, 3 internal error.
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <cstdio>
@@ -27,7 +28,7 @@ using namespace faultline;
 
 namespace {
 
-volatile bool stop_requested = false;
+std::atomic<bool> stop_requested{false};  // NOTE: lock-free, so safe to set in a signal handler
 volatile sig_atomic_t stop_signal = 0;
 extern "C" void on_stop_signal(int signo) {
   stop_signal = signo;

@@ -124,7 +124,7 @@ ScenarioResult merge_shares(std::vector<ScenarioResult> shares, std::size_t max_
 }  // namespace detail
 
 CampaignResult run_campaign(const CampaignOptions& options, const ProgressFn& progress, const FindingFn& on_finding,
-                            const volatile bool* stop) {
+                            const std::atomic<bool>* stop) {
   using detail::Clock;
   const Registry& reg = Registry::instance();
   reg.check_flaws(options.flaws);

@@ -37,7 +37,7 @@ std::uint64_t check_of(const Header& h) {
 }
 
 /// Reads exactly n bytes by the deadline, polling in slices so that a stop request is seen.
-AnswerRead read_by(int fd, void* data, std::size_t n, std::chrono::steady_clock::time_point deadline, const volatile bool* stop) {
+AnswerRead read_by(int fd, void* data, std::size_t n, std::chrono::steady_clock::time_point deadline, const std::atomic<bool>* stop) {
   auto* p = static_cast<char*>(data);
   bool blocking = stop == nullptr && deadline == std::chrono::steady_clock::time_point::max();
   while (n > 0 && blocking) {  // the worker reading its next request: nothing to poll for
@@ -135,7 +135,7 @@ std::string encode_answer(std::uint32_t seq, const WireAnswer& a) {
 }
 
 AnswerRead read_answer(int fd, std::uint32_t seq, std::size_t max_tail, std::chrono::steady_clock::time_point deadline,
-                       const volatile bool* stop, WireAnswer& out) {
+                       const std::atomic<bool>* stop, WireAnswer& out) {
   Header h{};
   if (AnswerRead r = read_by(fd, &h, sizeof h, deadline, stop); r != AnswerRead::ok) return r;
   bool valid = h.magic == kAnswerMagic && h.seq == seq && h.check == check_of(h) && h.tail_len <= max_tail &&

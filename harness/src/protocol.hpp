@@ -42,6 +42,6 @@ enum class AnswerRead { ok, eof, timed_out, forged, interrupted };
 /// Reads the answer to request `seq`: at most `max_tail` bytes of output, by `deadline`,
 /// giving up early (interrupted) when `*stop` becomes true.
 AnswerRead read_answer(int fd, std::uint32_t seq, std::size_t max_tail, std::chrono::steady_clock::time_point deadline,
-                       const volatile bool* stop, WireAnswer& out);
+                       const std::atomic<bool>* stop, WireAnswer& out);
 
 }  // namespace faultline::detail

@@ -19,7 +19,7 @@ struct ShareContext {
   Clock::time_point deadline = Clock::time_point::max();  ///< for explore_share
   int shard_index = 0;  ///< this share among shard_count (the campaign's --shard split further by --jobs)
   int shard_count = 1;
-  const volatile bool* stop = nullptr;
+  const std::atomic<bool>* stop = nullptr;
   std::function<void(const ScenarioResult&)> progress;  ///< called now and then with the share's result so far
   FindingFn on_finding;                                  ///< each confirmed finding, at once
   /// Shared by the shares of this scenario in this process (nullptr: the share keeps its own).

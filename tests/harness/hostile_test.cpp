@@ -177,7 +177,7 @@ TEST_F(Hostile, WorkersDieWithTheHarness) {
 TEST_F(Hostile, AStopRequestEndsAHangWithinASecond) {
   for (ExecMode mode : {ExecMode::persistent, ExecMode::forked}) {
     Worker w(mode);
-    volatile bool stop = false;
+    std::atomic<bool> stop{false};
     w.set_stop_flag(&stop);
     std::thread stopper([&] {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));

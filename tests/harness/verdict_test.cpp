@@ -230,6 +230,8 @@ TEST(Exploration, RandomDrawsTheSameSchedulesForAnyJobs) {
   CampaignResult a = run_campaign(one, {}, {});
   CampaignResult b = run_campaign(two, {}, {});
   const ScenarioResult &x = a.scenarios[0], &y = b.scenarios[0];
+  EXPECT_EQ(x.watchdog_kills + y.watchdog_kills, 0u);
+  EXPECT_EQ(x.worker_restarts, y.worker_restarts);
   EXPECT_EQ(x.random_runs, y.random_runs);
   EXPECT_EQ(x.repeats_skipped, y.repeats_skipped);
   EXPECT_EQ(x.mutation_pool, y.mutation_pool);

@@ -14,7 +14,7 @@ using faultline::FaultKind;
 
 namespace {
 
-std::vector<rt::Handle<void>>* workers = nullptr;
+std::vector<rt::Handle<void>>* workers = nullptr;  // main's handles, while main's frame lives
 
 template <bool cancels_neighbour>
 rt::Task<void> worker(int n) {
@@ -23,7 +23,7 @@ rt::Task<void> worker(int n) {
   try {
     co_await rt::sleep(std::chrono::seconds(1 + n));
   } catch (const rt::Cancelled&) {
-    if (cancels_neighbour) (*workers)[static_cast<std::size_t>((n + 1) % 3)].cancel();  // BUG: not its to cancel
+    if (cancels_neighbour && workers != nullptr) (*workers)[static_cast<std::size_t>((n + 1) % 3)].cancel();  // BUG: not its to cancel
     throw;
   }
   faultline::ledger::commit(unit);
@@ -33,13 +33,16 @@ template <bool cancels_neighbour>
 rt::Task<int> own_work_main() {
   std::vector<rt::Handle<void>> handles;
   workers = &handles;
+  // NOTE: main may be cancelled and its frame destroyed while the protected workers go on.
+  struct Forget {
+    ~Forget() { workers = nullptr; }
+  } forget;
   for (int n = 0; n < 3; ++n) {
     handles.push_back(rt::spawn(worker<cancels_neighbour>(n), "worker" + std::to_string(n)));
     rt::protect(handles.back());
   }
   std::vector<rt::Handle<void>> waits = handles;
   co_await rt::wait(waits);
-  workers = nullptr;
   co_return 0;
 }
 

@@ -135,7 +135,7 @@ using FindingFn = std::function<void(const Finding&)>;
 
 /// Runs the campaign. `stop` is polled between runs (e.g. set by SIGTERM).
 CampaignResult run_campaign(const CampaignOptions& options, const ProgressFn& progress, const FindingFn& on_finding,
-                            const volatile bool* stop = nullptr);
+                            const std::atomic<bool>* stop = nullptr);
 
 /// The exact command that replays a schedule of a scenario.
 std::string replay_command(const std::string& scenario, const Schedule& s, const std::vector<std::string>& flaws);

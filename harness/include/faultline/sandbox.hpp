@@ -5,6 +5,7 @@
 /// it runs schedules itself, in-process, and is replaced when a run crashes or hangs.
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -73,7 +74,7 @@ class Worker {
   RunOutcome run(const RunRequest& req);
   /// A flag polled while waiting (e.g. set by SIGTERM): when it turns true the run is abandoned,
   /// the worker killed, and the outcome is `interrupted`.
-  void set_stop_flag(const volatile bool* stop) noexcept { stop_ = stop; }
+  void set_stop_flag(const std::atomic<bool>* stop) noexcept { stop_ = stop; }
   const MemoryStats& memory() const noexcept { return memory_; }
   /// Runs whose persistent answer was not trusted and were decided in a forked child.
   std::uint64_t untrusted_answers() const noexcept { return untrusted_; }
@@ -103,7 +104,7 @@ class Worker {
   int from_worker_ = -1;
   int starts_ = 0;
   std::uint32_t seq_ = 0;
-  const volatile bool* stop_ = nullptr;
+  const std::atomic<bool>* stop_ = nullptr;
   MemoryStats memory_;
   std::uint64_t first_resident_ = 0;  // this worker process's RSS after its first run
   std::uint64_t runs_here_ = 0;       // runs in this worker process
