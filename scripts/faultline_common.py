@@ -118,7 +118,7 @@ def check_results(data, path):
         _expect(isinstance(sc.get("name"), str) and sc["name"] != "", path, where + ".name", "is not a name")
         _expect(isinstance(sc.get("flaws", []), list) and all(isinstance(x, str) for x in sc.get("flaws", [])), path, where + ".flaws",
                 "is not a list of names")
-        for field in ("await_points", "runs", "corpus_runs", "sweep_runs", "sweep_planned", "deeper_runs", "random_runs", "worker_restarts",
+        for field in ("await_points", "runs", "corpus_runs", "sweep_runs", "sweep_planned", "deeper_runs", "random_runs", "worker_restarts", "mutation_pool",
                       "unconfirmed", "determinism_checks", "watchdog_kills", "further_findings", "repeats_skipped", "exhausted_depth"):
             _expect(_count(sc.get(field, 0)), path, f"{where}.{field}", "is not a non-negative integer")
         _expect("await_points" in sc, path, where, "has no await_points")

@@ -65,6 +65,7 @@ def merge(shards):
             m = by_key[key]
             for f in SUMMED:
                 m[f] += sc.get(f, 0)
+            m["mutation_pool"] = max(m.get("mutation_pool", 0), sc.get("mutation_pool", 0))  # each shard keeps its own
             m["complete"] = m["complete"] and sc.get("complete", True)
             m["exhausted"] = m["exhausted"] and sc.get("exhausted", False)
             m["exhausted_depth"] = min(m["exhausted_depth"], sc.get("exhausted_depth", 0))

@@ -86,6 +86,7 @@ ScenarioResult merge_shares(std::vector<ScenarioResult> shares, std::size_t max_
                        &ScenarioResult::worker_restarts, &ScenarioResult::unconfirmed, &ScenarioResult::determinism_checks,
                        &ScenarioResult::watchdog_kills, &ScenarioResult::further_findings, &ScenarioResult::repeats_skipped})
       m.*count += s.*count;
+    m.mutation_pool = std::max(m.mutation_pool, s.mutation_pool);  // one shared pool (--runs), or the largest share's
     m.complete = m.complete && s.complete;
     m.exhausted = m.exhausted && s.exhausted;
     m.exhausted_depth = std::min(m.exhausted_depth, s.exhausted_depth);

@@ -107,6 +107,7 @@ std::string results_json(const CampaignResult& r) {
       << ", \"tree_schedules\": [";
     for (std::size_t d = 1; d < s.tree_schedules.size(); ++d) o << (d > 1 ? ", " : "") << s.tree_schedules[d];
     o << "], \"further_findings\": " << s.further_findings << ", \"repeats_skipped\": " << s.repeats_skipped
+      << ", \"mutation_pool\": " << s.mutation_pool
       << ", \"determinism_checks\": " << s.determinism_checks << ", \"watchdog_kills\": " << s.watchdog_kills
       << ", \"seconds\": " << num(s.seconds) << ",\n     \"errors\": " << json_strings(s.errors) << ",\n     \"health\": [";
     for (std::size_t k = 0; k < s.health.size(); ++k)

@@ -42,7 +42,7 @@ struct CampaignOptions {
 /// Something that makes a scenario's results less trustworthy than they look (as Hypothesis's
 /// health checks): reported in the CLI, results.json, junit.xml and the summary.
 struct HealthWarning {
-  std::string id;       ///< stable: no-await-points, sweep-incomplete, watchdog-kills, nondeterministic, record-limit
+  std::string id;       ///< stable: no-await-points, sweep-incomplete, watchdog-kills, nondeterministic, record-limit, findings-capped, memory-leak, untrusted-answers
   std::string message;  ///< what was seen and what to do
 };
 
