@@ -1,4 +1,4 @@
-// Whole-run throughput (DESIGN.md "Performance"): a fixed scenario run by the harness in
+// Whole-run throughput (README "Performance"): a fixed scenario run by the harness in
 // persistent and forked mode, beside the bare loops that bound them: the scenario alone
 // without the harness, and fork()+_exit()+waitpid() alone from a process of the same size.
 #include <benchmark/benchmark.h>

@@ -1,4 +1,4 @@
-// The bug zoo matrix (DESIGN.md "Bug zoo"): every buggy scenario and every flaw is reported
+// The bug zoo matrix (README "The bug zoo"): every buggy scenario and every flaw is reported
 // with the expected oracle and a shrunk schedule of at most two faults; every fixed scenario
 // produces no finding over the full sweep, the deeper paths and the random schedules.
 #include <gtest/gtest.h>

@@ -5,7 +5,7 @@
 
 namespace faultline {
 
-/// Exit-status class of an error (DESIGN.md "Command line": 2 usage, 3 internal).
+/// Exit-status class of an error (2 usage, 3 internal; README "Command line").
 enum class ErrorClass { usage = 2, internal = 3 };
 
 /// A user-facing error. what() reads "what was wrong: what to do".

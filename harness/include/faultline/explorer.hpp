@@ -1,5 +1,5 @@
 #pragma once
-/// The campaign (DESIGN.md "Exploration"): corpus replay, discovery, the exhaustive sweep,
+/// The campaign (docs/architecture.md, "Exploring a scenario"): corpus replay, discovery, the exhaustive sweep,
 /// coverage-guided deeper paths, random schedules, shrinking and forked confirmation of every
 /// finding. One 64-bit seed determines every schedule; the wall clock only decides when a
 /// budget stops the campaign.

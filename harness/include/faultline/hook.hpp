@@ -10,7 +10,7 @@
 
 namespace faultline {
 
-/// What a fault does at an await point (DESIGN.md "Faults").
+/// What a fault does at an await point (docs/architecture.md, "The hook").
 enum class FaultKind : std::uint8_t { none, cancel, throw_error, exit, signal };
 
 /// When a fault hits: `at` while the task is suspended before the operation completes,
@@ -105,7 +105,7 @@ class ScopedSink {
   AwaitSink* previous_;
 };
 
-/// The process-level seam (DESIGN.md "Execution modes"): how a runtime ends its process by a
+/// The process-level seam (docs/architecture.md, "Where runs happen"): how a runtime ends its process by a
 /// signal after graceful shutdown. The default re-raises with default disposition; the
 /// harness's persistent mode installs one that records the signal and returns.
 using TerminateBySignal = void (*)(int signo);

@@ -1,5 +1,5 @@
 #pragma once
-/// The oracles (DESIGN.md "Oracles"), with their stable ids. They judge one run from what the
+/// The oracles (docs/architecture.md, "Judging a run"), with their stable ids. They judge one run from what the
 /// runtime cannot fake: the exit status from waitpid, the ledger and the watchdog, plus the
 /// runtime's reported events.
 #include <string>
@@ -19,7 +19,7 @@ inline constexpr const char* hung_future = "hung-future";
 inline constexpr const char* leaked_task = "leaked-task";
 inline constexpr const char* swallowed_cancel = "swallowed-cancel";
 inline constexpr const char* crash = "crash";
-/// A replay that does not reproduce the run's trace (DESIGN.md "Execution modes").
+/// A replay that does not reproduce the run's trace (docs/architecture.md, "Where runs happen").
 inline constexpr const char* nondeterminism = "nondeterminism";
 }  // namespace oracle_id
 

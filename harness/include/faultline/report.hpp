@@ -1,5 +1,5 @@
 #pragma once
-/// Campaign reports (DESIGN.md "Reports"): results.json (versioned schema), junit.xml (one
+/// Campaign reports (README "Reports"): results.json (versioned schema), junit.xml (one
 /// testcase per scenario x oracle), and one file per finding that `faultline replay --finding`
 /// and scripts/repro.py take directly. Every write is atomic.
 #include <string>

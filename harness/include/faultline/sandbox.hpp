@@ -1,5 +1,5 @@
 #pragma once
-/// Where runs happen (DESIGN.md "Execution modes"). A Worker is a small process forked before
+/// Where runs happen (docs/architecture.md, "Where runs happen"). A Worker is a small process forked before
 /// the campaign grows. In forked mode it forks one child per run (real exit status, real
 /// signals, crashes contained, watchdog, rlimits, bounded output capture); in persistent mode
 /// it runs schedules itself, in-process, and is replaced when a run crashes or hangs.

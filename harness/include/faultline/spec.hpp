@@ -1,6 +1,6 @@
 #pragma once
 /// A scenario's spec: what a *correct* program does when faults fire, as a small declarative
-/// table, never derived from watching the runtime (DESIGN.md "Scenario specs").
+/// table, never derived from watching the runtime (docs/architecture.md, "Judging a run").
 #include <cstdint>
 #include <optional>
 #include <string>
