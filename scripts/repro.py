@@ -35,11 +35,12 @@ def parse_args(argv=None):
 
 
 def replay_from_text(text):
-    """(scenario, schedule, flaws) from a 'faultline replay ...' command found in `text`."""
+    """(scenario, schedule, flaws) from a 'BINARY replay ...' command found in `text`."""
     text = text.replace("&apos;", "'").replace("&quot;", '"').replace("&amp;", "&")
-    match = re.search(r"faultline replay (.+?)(?:\"|<|$)", text)
+    # The binary in front is whatever printed it (argv[0]): faultline, build/.../faultline, a user's own.
+    match = re.search(r"\S+ replay ([A-Za-z0-9_.+-]+ .+?)(?:\"|<|$)", text)
     if not match:
-        raise ScriptError("no 'faultline replay ...' command in the given text", EXIT_USAGE)
+        raise ScriptError("no '... replay SCENARIO --schedule ...' command in the given text", EXIT_USAGE)
     try:
         words = shlex.split(match.group(1))
     except ValueError as e:
@@ -63,6 +64,7 @@ def replay_from_text(text):
 
 
 NAME = re.compile(r"[A-Za-z0-9_.+-]{1,200}")
+REPLAY_COMMAND = re.compile(r"\S+ replay \S")
 SCHEDULE = re.compile(r"[0-9+:;=A-Za-z]{0,4000}")
 
 
@@ -102,7 +104,7 @@ def replay_from_finding(path):
 def resolve_target(args, binary):
     if args.target.endswith(".finding") or (os.path.isfile(args.target) and not args.target.endswith(".xml")):
         return replay_from_finding(args.target)
-    if "faultline replay" in args.target:
+    if REPLAY_COMMAND.search(args.target):
         return replay_from_text(args.target)
     if args.schedule is not None:
         return args.target, args.schedule, args.flaw

@@ -28,6 +28,7 @@ using namespace faultline;
 
 namespace {
 
+std::string program_name = "faultline";  // argv[0] as typed: replay commands name this binary
 std::atomic<bool> stop_requested{false};  // NOTE: lock-free, so safe to set in a signal handler
 volatile sig_atomic_t stop_signal = 0;
 extern "C" void on_stop_signal(int signo) {
@@ -157,6 +158,7 @@ void check_writable_dir(const std::string& dir, const char* flag) {
 int cmd_run(Args& args) {
   if (args.flag("--help")) return std::fputs(kRunHelp, stdout), 0;
   CampaignOptions opt;
+  opt.program = program_name;
   std::string mode = args.value("--mode", "all");
   if (mode == "sweep") opt.random = false;
   else if (mode == "random") opt.sweep = false;
@@ -322,6 +324,7 @@ int cmd_replay(Args& args) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  if (argc > 0 && argv[0] != nullptr && *argv[0] != '\0') program_name = argv[0];
   try {
     Args args(argc, argv);
     std::string cmd = args.command();

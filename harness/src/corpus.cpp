@@ -15,8 +15,20 @@ namespace faultline {
 
 using detail::join;
 
-std::string replay_command(const std::string& scenario, const Schedule& s, const std::vector<std::string>& flaws) {
-  std::string cmd = "faultline replay " + scenario + " --schedule '" + to_string(s) + "'";
+namespace {
+/// `word` as one shell word: as is if it holds only safe characters, else in single quotes.
+std::string shell_word(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-./=:,@%") == std::string::npos)
+    return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+}  // namespace
+
+std::string replay_command(const std::string& program, const std::string& scenario, const Schedule& s,
+                           const std::vector<std::string>& flaws) {
+  std::string cmd = shell_word(program) + " replay " + scenario + " --schedule '" + to_string(s) + "'";
   for (const auto& f : flaws) cmd += " --flaw " + f;
   return cmd;
 }

@@ -343,7 +343,7 @@ class Explorer {
     f.runs_until_found = res_.runs;
     f.seconds_until_found = seconds();
     f.trace_tail = trace_excerpt(primary_.record(), 12);
-    f.replay_command = replay_command(sc_.name, s, opt_.flaws) + " --times 5";
+    f.replay_command = replay_command(opt_.program, sc_.name, s, opt_.flaws) + " --times 5";
     f.replays = 2;
     f.replays_same_trace = 1;
     publish(std::move(f));
@@ -449,7 +449,7 @@ class Explorer {
       bucket_hits_.erase(bucket);
       return;
     }
-    f.replay_command = replay_command(sc_.name, f.schedule, opt_.flaws);
+    f.replay_command = replay_command(opt_.program, sc_.name, f.schedule, opt_.flaws);
     publish(std::move(f));
     if (pending_divergence_) {
       Schedule diverging = *std::exchange(pending_divergence_, std::nullopt);

@@ -8,7 +8,7 @@ namespace {
 
 rt::Task<int> wall_clock_main() {
   auto ticks = std::chrono::steady_clock::now().time_since_epoch().count();
-  int rounds = 2 + static_cast<int>((ticks / 1000) % 7);
+  int rounds = 2 + static_cast<int>(ticks % 97);  // NOTE: 97 paths: two runs agree once in 97
   for (int i = 0; i < rounds; ++i) co_await rt::yield();
   co_return 0;
 }

@@ -36,6 +36,7 @@ struct CampaignOptions {
   ShrinkLimits shrink;                   ///< caps on shrinking
   int replays = 5;                       ///< forked replays of each finding to measure determinism
   double check_determinism = 0.01;       ///< share of clean runs replayed to compare traces (deterministic scenarios)
+  std::string program = "faultline";     ///< the binary replay commands name (the CLI sets its argv[0])
   std::size_t max_findings = 20;         ///< distinct findings (buckets) reported per scenario; further ones are counted
 };
 
@@ -137,8 +138,10 @@ using FindingFn = std::function<void(const Finding&)>;
 CampaignResult run_campaign(const CampaignOptions& options, const ProgressFn& progress, const FindingFn& on_finding,
                             const std::atomic<bool>* stop = nullptr);
 
-/// The exact command that replays a schedule of a scenario.
-std::string replay_command(const std::string& scenario, const Schedule& s, const std::vector<std::string>& flaws);
+/// The exact command that replays a schedule of a scenario, with `program` (the binary, as the
+/// user typed it) in front, shell-quoted where needed.
+std::string replay_command(const std::string& program, const std::string& scenario, const Schedule& s,
+                           const std::vector<std::string>& flaws);
 
 /// Reads corpus entries for `scenario` with these flaws: one schedule per line in
 /// DIR/SCENARIO.txt as `SCHEDULE<TAB>FLAWS<TAB>ORACLE`; '#' starts a comment.
