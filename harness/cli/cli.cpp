@@ -1,5 +1,9 @@
-// faultline: list scenarios, run fault-injection campaigns, replay schedules.
-// Exit status: 0 nothing found, 1 a violation found, 2 usage error, 3 internal error.
+// The faultline command line as a library: list scenarios, run fault-injection campaigns,
+// replay schedules, for whatever scenarios the binary that calls it registered.
+// Exit status: 0 nothing found, 1 a violation found, 2 usage error, 3 internal error,
+// 130/143 interrupted.
+#include <faultline/cli.hpp>
+
 #include <unistd.h>
 
 #include <atomic>
@@ -322,7 +326,7 @@ int cmd_replay(Args& args) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int faultline::main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   if (argc > 0 && argv[0] != nullptr && *argv[0] != '\0') program_name = argv[0];
   try {
