@@ -32,8 +32,13 @@ def faultline_binary(preset):
     return os.environ.get("FAULTLINE_BIN") or os.path.join(REPO, "build", preset, "harness", "cli", "faultline")
 
 
-def ensure_built(preset, log=print):
-    """Installs what is missing (scripts/bootstrap) and builds `preset` if needed."""
+def ensure_built(preset, log=print, binary=None):
+    """The CLI to run: `binary` (--bin: a user's own faultline-based binary) as given, checked;
+    else FAULTLINE_BIN; else installs what is missing (scripts/bootstrap) and builds `preset`."""
+    if binary:
+        if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+            raise ScriptError(f"--bin {binary} is not an executable file", EXIT_USAGE)
+        return os.path.abspath(binary)
     if os.environ.get("FAULTLINE_BIN"):
         return faultline_binary(preset)
     steps = [

@@ -32,6 +32,8 @@ def parse_args(argv=None):
     p.add_argument("--reports", default=os.path.join(REPO, "reports"), help="where run directories go (default reports/)")
     p.add_argument("--run-id", default=None, help="run directory name (default: date-time, plus shard)")
     p.add_argument("--corpus", default=os.path.join(REPO, "corpus"), help="corpus directory replayed first, new findings added")
+    p.add_argument("--bin", default=None, metavar="PATH",
+                   help="the faultline CLI to run: a binary of your own scenarios linked with faultline::cli_main (default: build this repository's)")
     p.add_argument("--preset", default="release", help="CMake preset to build and run (default release)")
     args = p.parse_args(argv)
     if args.jobs < 1:
@@ -96,7 +98,7 @@ def main(argv=None):
         log(f"seed {seed} (rerun with --seed {seed}), shard {shard[0]}/{shard[1]}")
         run_id = args.run_id or time.strftime("%Y%m%d-%H%M%S") + (f"-shard{shard[0]}of{shard[1]}" if shard[1] > 1 else "")
         run_dir = os.path.join(args.reports, run_id)
-        binary = ensure_built(args.preset, log)
+        binary = ensure_built(args.preset, log, args.bin)
         status, stopped = run_campaign(binary, args, run_dir, shard, seed)
         if status == EXIT_USAGE:
             return EXIT_USAGE

@@ -26,6 +26,8 @@ def parse_args(argv=None):
     p.add_argument("--schedule", default=None, help="fault schedule for SCENARIO, e.g. '12:cancel;40+:signal=TERM'")
     p.add_argument("--seed", type=int, default=None, help="rerun SCENARIO's campaign with this seed and replay what it finds")
     p.add_argument("--flaw", action="append", default=[], help="runtime flaw to switch on (repeatable)")
+    p.add_argument("--bin", default=None, metavar="PATH",
+                   help="the faultline CLI to run: a binary of your own scenarios linked with faultline::cli_main (default: build this repository's)")
     p.add_argument("--preset", default="debug", help="CMake preset to build (default debug)")
     p.add_argument("--asan", action="store_true", help="build and replay with the asan+ubsan preset")
     p.add_argument("--gdb", action="store_true", help="start gdb on an in-process replay (--no-fork)")
@@ -128,7 +130,7 @@ def main(argv=None):
 
     def steps():
         preset = "asan" if args.asan else args.preset
-        binary = ensure_built(preset, lambda m: print(f"repro: {m}", file=sys.stderr))
+        binary = ensure_built(preset, lambda m: print(f"repro: {m}", file=sys.stderr), args.bin)
         scenario, schedule, flaws = resolve_target(args, binary)
         cmd = [binary, "replay", scenario, "--schedule", schedule, "--trace", "--times", str(args.times)]
         for f in flaws:

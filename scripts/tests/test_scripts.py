@@ -175,6 +175,22 @@ class IntegrationTest(unittest.TestCase):
             self.assertIn("job_queue_buggy.cpp:", done.stdout)
             self.assertIn("same trace in 20/20 replays", done.stdout)
 
+    def test_nightly_runs_the_binary_given_with_bin(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {k: v for k, v in os.environ.items() if k != "FAULTLINE_BIN"}  # --bin alone says which CLI
+            done = subprocess.run([sys.executable, os.path.join(SCRIPTS, "nightly.py"), "--bin", BIN, "--budget", "2s", "--jobs", "1",
+                                   "--seed", "5", "--reports", tmp, "--run-id", "own", "--corpus", os.path.join(tmp, "corpus"),
+                                   "--scenario", "cancel_await_fixed"],
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+            self.assertEqual(done.returncode, 0, done.stdout)
+            self.assertNotIn("cmake", done.stdout, "--bin must not build anything")
+            with open(os.path.join(tmp, "own", "results.json"), encoding="utf-8") as f:
+                self.assertEqual(json.load(f)["scenarios"][0]["name"], "cancel_await_fixed")
+        done = subprocess.run([sys.executable, os.path.join(SCRIPTS, "nightly.py"), "--bin", "/nonexistent"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("error: --bin /nonexistent", done.stderr)
+
     def test_nightly_rejects_bad_input(self):
         env = dict(os.environ, FAULTLINE_BIN=BIN)
         done = subprocess.run([sys.executable, os.path.join(SCRIPTS, "nightly.py"), "--shard", "5/2"], env=env,
