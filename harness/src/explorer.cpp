@@ -245,7 +245,8 @@ class Explorer {
       round.end = random_next_ + std::min(kRandomRound, opt_.random_runs - random_next_);
       random_next_ = round.end;
     }
-    for (round.found.splice(std::exchange(tree_kept_, {})); round.next < round.end; ++round.next) {
+    for (auto& c : std::exchange(tree_kept_, {})) round.found.push_back(std::move(c));
+    for (; round.next < round.end; ++round.next) {
       std::uint64_t j = round.next;
       // NOTE: the other shares' indices are drawn too (not run): a repeat is decided by the
       // earliest index, whichever share holds it.
@@ -268,10 +269,10 @@ class Explorer {
       std::vector<std::uint64_t> fresh;
       for (std::uint64_t c : contexts(r))
         if (!pool_->knows_context(c, s.faults.size())) fresh.push_back(c);
-      if (!fresh.empty()) round.found.items.push_back({j, s, std::move(fresh)});
+      if (!fresh.empty()) round.found.push_back({j, s, std::move(fresh)});
     }
     round.open = false;
-    pool_->finish_round(std::move(round.found.items), round.drawn);
+    pool_->finish_round(std::exchange(round.found, {}), round.drawn);
     return random_next_ < opt_.random_runs;
   }
 
@@ -593,16 +594,10 @@ class Explorer {
   std::vector<Schedule> corpus_;
   std::size_t corpus_next_ = 0;
   std::optional<FaultTree::Next> held_;  // the tree's schedule a deadline kept from running
-  struct Candidates {
-    std::vector<MutationPool::Candidate> items;
-    void splice(std::vector<MutationPool::Candidate> more) {
-      for (auto& c : more) items.push_back(std::move(c));
-    }
-  };
   struct Round {  // the random round in progress, resumable after a pause
     bool open = false;
     std::uint64_t next = 0, end = 0;
-    Candidates found;
+    std::vector<MutationPool::Candidate> found;
     std::vector<std::uint64_t> drawn;
     std::unordered_set<std::uint64_t> drawn_here;
   } round_;

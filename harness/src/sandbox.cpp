@@ -58,16 +58,6 @@ int open_pidfd(pid_t pid) {
 #endif
 }
 
-/// Runs the program in the calling (child or worker) process, so that nothing escapes it: an
-/// exception is caught here and recorded; the caller decides how the process then ends.
-int run_guarded(const RunRequest& req, RunRecord& record, bool record_signal) {
-  try {
-    return run_in_this_process(req, record, record_signal);
-  } catch (...) {
-    return kAbortStatus;  // recorded by run_in_this_process's own catch; never reached
-  }
-}
-
 /// The end of a run child: flush, then the status, or the abort an escape would have caused.
 [[noreturn]] void end_run_child(const RunRecord& record, int status) {
   std::fflush(nullptr);
@@ -101,7 +91,7 @@ RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::siz
     ProcessLimits run_limits = limits;
     run_limits.cpu_s = req.timeout_ms / 1000 + 2;
     set_run_limits(run_limits);
-    end_run_child(record, run_guarded(req, record, false));
+    end_run_child(record, run_in_this_process(req, record, false));
   }
   setpgid(child, child);  // NOTE: both sides, so the group exists before either goes on
   close(out[1]);
@@ -190,7 +180,7 @@ RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::siz
     WireRequest req = decode(frame);
     WireAnswer a;
     if (mode == ExecMode::persistent && !req.fork_child) {
-      int status = run_guarded(req.run, record, true);
+      int status = run_in_this_process(req.run, record, true);
       kill_descendants();  // what the program forked, wherever it moved
       a.end = record.recorded_signal != 0 ? ProcessEnd{ProcessEnd::Kind::signaled, record.recorded_signal}
               : record.escaped != 0       ? ProcessEnd{ProcessEnd::Kind::signaled, SIGABRT}
@@ -372,20 +362,8 @@ RunOutcome Worker::ask(const RunRequest& req, bool fork_child, bool& trusted) {
       break;
   }
   // The worker died, or the program wrote on (or closed) the protocol's pipe: nothing it said
-  // is to be trusted. Its status says how it ended, for the forked mode's own failures.
-  int st = 0;
-  close(to_worker_);
-  close(from_worker_);
-  kill(-pid_, SIGKILL);
-  kill(pid_, SIGKILL);
-  while (waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
-  }
-  {
-    std::lock_guard lock(workers_mutex);
-    live_workers.erase(pid_);
-  }
-  pid_ = -1;
-  end_orphans();
+  // is to be trusted; the caller has the run decided by a forked child.
+  stop();
   trusted = false;
   o.end = {ProcessEnd::Kind::lost, 0};
   return o;
