@@ -2,7 +2,7 @@
 // itself is cancelled while it waits, that handler swallows the *outer* cancellation.
 #include <chrono>
 
-#include "support.hpp"
+#include <rt/scenario.hpp>
 
 using namespace std::chrono_literals;
 
@@ -34,8 +34,8 @@ faultline::Scenario make() {
   s.trap = "seed 001: except CancelledError around `await t` swallows the outer cancellation";
   s.twin = "cancel_await_fixed";
   s.expected_oracle = "swallowed-cancel";
-  s.spec.rules = {scenarios::tolerated(faultline::FaultKind::cancel, "t1", "the stopper cancels t1 anyway")};
-  s.program = scenarios::on_rt(&cancel_await_main);
+  s.spec.rules = {faultline::tolerated(faultline::FaultKind::cancel, "t1", "the stopper cancels t1 anyway")};
+  s.program = rt::scenario_program(&cancel_await_main);
   return s;
 }
 

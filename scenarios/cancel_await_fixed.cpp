@@ -2,7 +2,7 @@
 // then read it; a cancellation of the stopper itself propagates from the wait.
 #include <chrono>
 
-#include "support.hpp"
+#include <rt/scenario.hpp>
 
 using namespace std::chrono_literals;
 
@@ -32,8 +32,8 @@ faultline::Scenario make() {
   s.description = "a task cancels a child, waits for it with rt::wait, then reads its result";
   s.trap = "seed 001: fixed by waiting without retrieving";
   s.twin = "cancel_await_buggy";
-  s.spec.rules = {scenarios::tolerated(faultline::FaultKind::cancel, "t1", "the stopper cancels t1 anyway")};
-  s.program = scenarios::on_rt(&cancel_await_main);
+  s.spec.rules = {faultline::tolerated(faultline::FaultKind::cancel, "t1", "the stopper cancels t1 anyway")};
+  s.program = rt::scenario_program(&cancel_await_main);
   return s;
 }
 

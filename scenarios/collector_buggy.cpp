@@ -3,7 +3,7 @@
 // exception go unretrieved (flaw unretrieved_exit_zero), so Restart=on-failure never fires.
 #include <chrono>
 
-#include "support.hpp"
+#include <rt/scenario.hpp>
 
 using namespace std::chrono_literals;
 
@@ -27,8 +27,8 @@ faultline::Scenario make() {
   s.twin = "collector_fixed";
   s.expected_oracle = "";  // rt's default (a never-retrieved error exits 1) rescues it
   s.flaws = {{"unretrieved_exit_zero", "exit-code"}};
-  s.spec.rules = {scenarios::tolerated(faultline::FaultKind::cancel, "collect_", "a cancelled collector stops collecting; nothing fails")};
-  s.program = scenarios::on_rt(&collector_main);
+  s.spec.rules = {faultline::tolerated(faultline::FaultKind::cancel, "collect_", "a cancelled collector stops collecting; nothing fails")};
+  s.program = rt::scenario_program(&collector_main);
   return s;
 }
 

@@ -2,7 +2,7 @@
 // the process exits 1 even on a runtime with the unretrieved_exit_zero flaw.
 #include <chrono>
 
-#include "support.hpp"
+#include <rt/scenario.hpp>
 
 using namespace std::chrono_literals;
 
@@ -25,7 +25,7 @@ faultline::Scenario make() {
   s.trap = "seed 000: fixed by gather";
   s.twin = "collector_buggy";
   s.flaws = {{"unretrieved_exit_zero", ""}};
-  s.program = scenarios::on_rt(&collector_main);
+  s.program = rt::scenario_program(&collector_main);
   return s;
 }
 

@@ -3,7 +3,7 @@
 // later request waits for a connection forever.
 #include <chrono>
 
-#include "support.hpp"
+#include <rt/scenario.hpp>
 
 using namespace std::chrono_literals;
 using faultline::FaultKind;
@@ -33,9 +33,9 @@ faultline::Scenario make() {
   s.trap = "a cancelled request leaks its pooled connection and starves the others";
   s.twin = "connection_pool_fixed";
   s.expected_oracle = "hung-future";
-  s.spec.rules = {scenarios::tolerated(FaultKind::cancel, "request", "a cancelled request is answered 503"),
-                  scenarios::tolerated(FaultKind::throw_error, "request", "a failed request is answered 503")};
-  s.program = scenarios::on_rt(&pool_main);
+  s.spec.rules = {faultline::tolerated(FaultKind::cancel, "request", "a cancelled request is answered 503"),
+                  faultline::tolerated(FaultKind::throw_error, "request", "a failed request is answered 503")};
+  s.program = rt::scenario_program(&pool_main);
   return s;
 }
 

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <optional>
 
-#include "support.hpp"
+#include <rt/scenario.hpp>
 
 using namespace std::chrono_literals;
 using faultline::FaultKind;
@@ -49,9 +49,9 @@ faultline::Scenario make() {
   s.description = "four requests share a one-connection pool; a guard releases it";
   s.trap = "fixed: cancel-safe acquire and release on every path";
   s.twin = "connection_pool_buggy";
-  s.spec.rules = {scenarios::tolerated(FaultKind::cancel, "request", "a cancelled request is answered 503"),
-                  scenarios::tolerated(FaultKind::throw_error, "request", "a failed request is answered 503")};
-  s.program = scenarios::on_rt(&pool_main);
+  s.spec.rules = {faultline::tolerated(FaultKind::cancel, "request", "a cancelled request is answered 503"),
+                  faultline::tolerated(FaultKind::throw_error, "request", "a failed request is answered 503")};
+  s.program = rt::scenario_program(&pool_main);
   return s;
 }
 

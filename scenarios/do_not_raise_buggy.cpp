@@ -2,7 +2,7 @@
 // It also eats the cancellation (and an exit request) raised at the callback's await.
 #include <chrono>
 
-#include "support.hpp"
+#include <rt/scenario.hpp>
 
 using namespace std::chrono_literals;
 using faultline::FaultKind;
@@ -35,9 +35,9 @@ faultline::Scenario make() {
   s.trap = "seed 001: a catch-all swallows cancellation";
   s.twin = "do_not_raise_fixed";
   s.expected_oracle = "swallowed-cancel";
-  s.spec.rules = {scenarios::tolerated_at(FaultKind::throw_error, "::user_callback)", "the wrapper logs callback errors and goes on"),
-                  scenarios::tolerated_at(FaultKind::throw_error, "::do_not_raise)", "the wrapper logs callback errors and goes on")};
-  s.program = scenarios::on_rt(&do_not_raise_main);
+  s.spec.rules = {faultline::tolerated_at(FaultKind::throw_error, "::user_callback)", "the wrapper logs callback errors and goes on"),
+                  faultline::tolerated_at(FaultKind::throw_error, "::do_not_raise)", "the wrapper logs callback errors and goes on")};
+  s.program = rt::scenario_program(&do_not_raise_main);
   return s;
 }
 

@@ -2,7 +2,7 @@
 // are not std::exceptions and go through.
 #include <chrono>
 
-#include "support.hpp"
+#include <rt/scenario.hpp>
 
 using namespace std::chrono_literals;
 using faultline::FaultKind;
@@ -34,9 +34,9 @@ faultline::Scenario make() {
   s.description = "a worker runs user callbacks through a wrapper that catches std::exception only";
   s.trap = "seed 001: fixed by catching std::exception";
   s.twin = "do_not_raise_buggy";
-  s.spec.rules = {scenarios::tolerated_at(FaultKind::throw_error, "::user_callback)", "the wrapper logs callback errors and goes on"),
-                  scenarios::tolerated_at(FaultKind::throw_error, "::do_not_raise)", "the wrapper logs callback errors and goes on")};
-  s.program = scenarios::on_rt(&do_not_raise_main);
+  s.spec.rules = {faultline::tolerated_at(FaultKind::throw_error, "::user_callback)", "the wrapper logs callback errors and goes on"),
+                  faultline::tolerated_at(FaultKind::throw_error, "::do_not_raise)", "the wrapper logs callback errors and goes on")};
+  s.program = rt::scenario_program(&do_not_raise_main);
   return s;
 }
 

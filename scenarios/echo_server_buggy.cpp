@@ -45,9 +45,9 @@ faultline::Scenario make() {
   s.expected_oracle = "protected-work";
   s.flaws = {{"spawn_in_shutdown_destroyed", "leaked-task"}, {"close_before_executor", "leaked-task"}};
   s.spec.rules = scenarios::echo::handler_rules();
-  s.spec.rules.push_back(scenarios::tolerated(FaultKind::cancel, "audit", "nobody waits for the fire-and-forget audit"));
-  s.spec.rules.push_back(scenarios::tolerated(FaultKind::cancel, "send_event", "nobody waits for the fire-and-forget report"));
-  s.program = scenarios::on_rt(&echo_main, scenarios::echo::options());
+  s.spec.rules.push_back(faultline::tolerated(FaultKind::cancel, "audit", "nobody waits for the fire-and-forget audit"));
+  s.spec.rules.push_back(faultline::tolerated(FaultKind::cancel, "send_event", "nobody waits for the fire-and-forget report"));
+  s.program = rt::scenario_program(&echo_main, scenarios::echo::options());
   return s;
 }
 

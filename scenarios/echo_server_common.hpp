@@ -10,7 +10,7 @@
 #include <rt/tcp.hpp>
 #include <rt/thread.hpp>
 
-#include "support.hpp"
+#include <rt/scenario.hpp>
 
 namespace scenarios::echo {
 

@@ -54,7 +54,7 @@ faultline::Scenario make() {
   // cancelled from outside is abandoned, and no program-level fix can wait for it.
   s.flaws = {{"spawn_in_shutdown_destroyed", ""}};
   s.spec.rules = scenarios::echo::handler_rules();
-  s.program = scenarios::on_rt(&echo_main, scenarios::echo::options());
+  s.program = rt::scenario_program(&echo_main, scenarios::echo::options());
   return s;
 }
 

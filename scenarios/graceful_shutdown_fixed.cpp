@@ -4,7 +4,7 @@
 #include <chrono>
 #include <string>
 
-#include "support.hpp"
+#include <rt/scenario.hpp>
 
 using namespace std::chrono_literals;
 using faultline::FaultKind;
@@ -40,10 +40,10 @@ faultline::Scenario make() {
   s.twin = "graceful_shutdown_buggy";
   s.flaws = {{"shutdown_cancels_all", "protected-work"}};
   s.spec.protected_units = {"work0", "work1", "work2"};
-  s.spec.rules = {scenarios::loses_own_work(FaultKind::cancel, "protected_worker", "cancelling the work itself loses it"),
-                  scenarios::loses_own_work(FaultKind::throw_error, "protected_worker", "the work itself failed"),
-                  scenarios::loses_own_work(FaultKind::exit, "protected_worker", "the work itself asked to exit")};
-  s.program = scenarios::on_rt(&graceful_main);
+  s.spec.rules = {faultline::loses_own_work(FaultKind::cancel, "protected_worker", "cancelling the work itself loses it"),
+                  faultline::loses_own_work(FaultKind::throw_error, "protected_worker", "the work itself failed"),
+                  faultline::loses_own_work(FaultKind::exit, "protected_worker", "the work itself asked to exit")};
+  s.program = rt::scenario_program(&graceful_main);
   return s;
 }
 

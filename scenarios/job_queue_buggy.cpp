@@ -27,7 +27,7 @@ faultline::Scenario make() {
   s.twin = "job_queue_fixed";
   s.expected_oracle = "protected-work";
   s.spec = scenarios::job_queue::spec();
-  s.program = scenarios::on_rt(&scenarios::job_queue::run<&worker>);
+  s.program = rt::scenario_program(&scenarios::job_queue::run<&worker>);
   return s;
 }
 

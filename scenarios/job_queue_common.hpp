@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "support.hpp"
+#include <rt/scenario.hpp>
 
 namespace scenarios::job_queue {
 

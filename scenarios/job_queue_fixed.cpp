@@ -29,7 +29,7 @@ faultline::Scenario make() {
   s.trap = "fixed: no await between dequeuing a job and owning it";
   s.twin = "job_queue_buggy";
   s.spec = scenarios::job_queue::spec();
-  s.program = scenarios::on_rt(&scenarios::job_queue::run<&worker>);
+  s.program = rt::scenario_program(&scenarios::job_queue::run<&worker>);
   return s;
 }
 

@@ -3,7 +3,7 @@
 // later: the customer pays twice.
 #include <chrono>
 
-#include "support.hpp"
+#include <rt/scenario.hpp>
 
 using namespace std::chrono_literals;
 using faultline::FaultKind;
@@ -60,15 +60,15 @@ faultline::Scenario make() {
   s.twin = "payment_retry_fixed";
   s.expected_oracle = "protected-work";
   s.spec.protected_units = {"payment"};
-  s.spec.rules = {scenarios::tolerated(FaultKind::throw_error, "charge", "the gateway client retries, the caller times out and retries"),
-                  scenarios::tolerated_at(FaultKind::throw_error, "::pay)", "a failed attempt is retried"),
-                  scenarios::tolerated_at(FaultKind::throw_error, "(rt::wait_for)", "a failed attempt is retried"),
-                  scenarios::tolerated(FaultKind::cancel, "charge", "a cancelled attempt is retried"),
-                  scenarios::loses_work(FaultKind::cancel, "", "a cancelled payment is not charged (and never twice)"),
-                  scenarios::loses_work(FaultKind::throw_error, "main", "a failed checkout is not charged"),
-                  scenarios::loses_work(FaultKind::exit, "", "an exit before the charge leaves it uncharged"),
-                  scenarios::loses_work(FaultKind::signal, "", "a payment interrupted by shutdown is retried by the next run")};
-  s.program = scenarios::on_rt(&payment_main);
+  s.spec.rules = {faultline::tolerated(FaultKind::throw_error, "charge", "the gateway client retries, the caller times out and retries"),
+                  faultline::tolerated_at(FaultKind::throw_error, "::pay)", "a failed attempt is retried"),
+                  faultline::tolerated_at(FaultKind::throw_error, "(rt::wait_for)", "a failed attempt is retried"),
+                  faultline::tolerated(FaultKind::cancel, "charge", "a cancelled attempt is retried"),
+                  faultline::loses_work(FaultKind::cancel, "", "a cancelled payment is not charged (and never twice)"),
+                  faultline::loses_work(FaultKind::throw_error, "main", "a failed checkout is not charged"),
+                  faultline::loses_work(FaultKind::exit, "", "an exit before the charge leaves it uncharged"),
+                  faultline::loses_work(FaultKind::signal, "", "a payment interrupted by shutdown is retried by the next run")};
+  s.program = rt::scenario_program(&payment_main);
   return s;
 }
 

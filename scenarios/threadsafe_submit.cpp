@@ -7,7 +7,7 @@
 
 #include <rt/thread.hpp>
 
-#include "support.hpp"
+#include <rt/scenario.hpp>
 
 using namespace std::chrono_literals;
 using faultline::FaultKind;
@@ -41,13 +41,13 @@ faultline::Scenario make() {
   s.trap = "seed 003: run_coroutine_threadsafe leaves the future pending on SystemExit";
   s.deterministic = false;
   s.flaws = {{"threadsafe_drops_exit", "hung-future"}};
-  s.spec.rules = {scenarios::tolerated(FaultKind::throw_error, "submitted", "the submitting thread handles the error"),
-                  scenarios::tolerated(FaultKind::cancel, "submitted", "the submitting thread handles the cancellation")};
+  s.spec.rules = {faultline::tolerated(FaultKind::throw_error, "submitted", "the submitting thread handles the error"),
+                  faultline::tolerated(FaultKind::cancel, "submitted", "the submitting thread handles the cancellation")};
   rt::Options options;
   // NOTE: the loop waits for the foreign thread at most 1 ms before moving the virtual clock;
   // the thread only waits on its future, so this keeps runs fast without reordering them.
   options.io_settle = 1ms;
-  s.program = scenarios::on_rt(&threadsafe_main, options);
+  s.program = rt::scenario_program(&threadsafe_main, options);
   return s;
 }
 

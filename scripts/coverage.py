@@ -2,10 +2,15 @@
 """Coverage report: coverage/index.html from a campaign's results.json. Self-contained (no
 network): per scenario, every await site x fault kind x timing with hits, faults injected and
 outcomes; cells never injected in red; totals; an SVG plot of distinct (site, fault) pairs
-covered over the runs; and, with --gcovr BUILD_DIR (coverage preset), rt's line/branch
-coverage from gcovr, linked from each site.
+covered over the runs; and, with --gcovr BUILD_DIR (a build compiled with --coverage), line and
+branch coverage from gcovr, linked from each site.
 
-Exit status: 0 ok, 2 usage error, 3 infrastructure failure.
+Either render a results.json, or run a campaign first with --bin: any faultline binary (this
+repository's, or your scenarios linked with faultline::cli_main), e.g. one built with coverage
+flags, then gcovr over its build directory and your sources:
+  coverage.py --bin build/cov/my_fuzz --budget 2m --gcovr build/cov --source src/
+
+Exit status: 0 ok (a campaign's findings do not change it), 2 usage error, 3 infrastructure failure.
 """
 import argparse
 import html
@@ -16,7 +21,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report_io  # noqa: E402
-from faultline_common import guarded, EXIT_OK, REPO, ScriptError, load_results, write_atomic  # noqa: E402
+from faultline_common import guarded, ensure_built, EXIT_OK, EXIT_USAGE, EXIT_INFRA, REPO, ScriptError, load_results, write_atomic  # noqa: E402
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -32,10 +37,24 @@ td.finding { background: #f6c26b; font-weight: bold; }
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("results", help="a results.json written by faultline run or scripts/nightly.py")
-    p.add_argument("--out", default=None, help="output directory (default: coverage/ beside results.json)")
-    p.add_argument("--gcovr", default=None, metavar="BUILD_DIR", help="build directory of the coverage preset to run gcovr on")
-    return p.parse_args(argv)
+    p.add_argument("results", nargs="?", help="a results.json written by faultline run or scripts/nightly.py (or give --bin)")
+    p.add_argument("--bin", default=None, metavar="PATH",
+                   help="run a campaign with this faultline binary first (its report goes to --out)")
+    p.add_argument("--budget", default="60s", help="with --bin: the campaign's budget (default 60s)")
+    p.add_argument("--seed", type=int, default=None, help="with --bin: the campaign's seed (default: drawn and printed)")
+    p.add_argument("--scenario", action="append", default=[], help="with --bin: scenario to run (repeatable; default all)")
+    p.add_argument("--out", default=None,
+                   help="output directory (default: coverage/ beside results.json; with --bin, reports/coverage/ "
+                        "holding the campaign's report and coverage/)")
+    p.add_argument("--gcovr", default=None, metavar="BUILD_DIR", help="build directory compiled with --coverage to run gcovr on")
+    p.add_argument("--source", default=None, metavar="DIR",
+                   help="with --gcovr: the sources to report (default: this repository's runtime_under_test/)")
+    args = p.parse_args(argv)
+    if (args.results is None) == (args.bin is None):
+        p.error("give a results.json or --bin PATH (one of them)")
+    if args.source and not args.gcovr:
+        p.error("--source needs --gcovr BUILD_DIR")
+    return args
 
 
 def fault_columns(scenarios):
@@ -104,23 +123,28 @@ def scenario_section(s, columns, gcovr_index):
             f'<ul>{findings or "<li>no finding</li>"}</ul></section>')
 
 
-def run_gcovr(build_dir, out_dir):
-    """rt's line/branch coverage into OUT/rt/index.html; returns that path."""
+def run_gcovr(build_dir, out_dir, source=None):
+    """Line/branch coverage of `source` (default rt's) into OUT/rt/index.html; returns that path."""
     if shutil.which("gcovr") is None:
         raise ScriptError("gcovr is not installed: run scripts/bootstrap")
+    if not os.path.isdir(build_dir):
+        raise ScriptError(f"--gcovr {build_dir} is not a directory", EXIT_USAGE)
+    root = os.path.abspath(source) if source else REPO
+    if not os.path.isdir(root):
+        raise ScriptError(f"--source {source} is not a directory", EXIT_USAGE)
     target = os.path.join(out_dir, "rt")
     os.makedirs(target, exist_ok=True)
-    cmd = ["gcovr", "--root", REPO, "--filter", os.path.join(REPO, "runtime_under_test"), "--html-details",
-           os.path.join(target, "index.html"), build_dir]
+    cmd = ["gcovr", "--root", root, "--filter", root if source else os.path.join(REPO, "runtime_under_test"),
+           "--html-details", os.path.join(target, "index.html"), build_dir]
     done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if done.returncode != 0:
         raise ScriptError(f"gcovr failed: {done.stdout[-2000:]}")
     return os.path.join(target, "index.html")
 
 
-def generate(results, out_dir, gcovr_build=None):
+def generate(results, out_dir, gcovr_build=None, source=None):
     """Writes OUT_DIR/index.html for `results` (a parsed results.json); returns its path."""
-    gcovr_index = run_gcovr(gcovr_build, out_dir) if gcovr_build else None
+    gcovr_index = run_gcovr(gcovr_build, out_dir, source) if gcovr_build else None
     scenarios = results.get("scenarios", [])
     columns = fault_columns(scenarios)
     pairs = sum(1 for s in scenarios for site in s.get("coverage", []) for _ in site["faults"])
@@ -128,7 +152,7 @@ def generate(results, out_dir, gcovr_build=None):
     toc = "".join(f'<li><a href="#{html.escape(n)}">{html.escape(n)}</a></li>'
                   for n in ("+".join([s["name"]] + s.get("flaws", [])) for s in scenarios))
     partial = "<p><b>partial</b>: the campaign stopped before it finished.</p>" if results.get("partial") else ""
-    rt_link = '<p><a href="rt/index.html">rt line/branch coverage (gcovr)</a></p>' if gcovr_index else ""
+    rt_link = '<p><a href="rt/index.html">line/branch coverage (gcovr)</a></p>' if gcovr_index else ""
     page = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>faultline coverage</title>"
             f"<style>{STYLE}</style></head><body><h1>faultline coverage</h1>"
             f'<p class="totals">seed {results.get("seed")}: {results.get("runs")} runs, {results.get("findings")} finding(s); '
@@ -140,13 +164,28 @@ def generate(results, out_dir, gcovr_build=None):
     return path
 
 
+def run_campaign(args):
+    """--bin: runs `BIN run` into the report directory; returns its results.json."""
+    binary = ensure_built(None, binary=args.bin)
+    report = os.path.abspath(args.out or os.path.join(REPO, "reports", "coverage"))
+    cmd = [binary, "run", *args.scenario, "--budget", args.budget, "--report", report]
+    if args.seed is not None:
+        cmd += ["--seed", str(args.seed)]
+    print("+ " + " ".join(cmd), flush=True)
+    done = subprocess.run(cmd)
+    if done.returncode not in (0, 1):  # 1: findings, which the report shows
+        raise ScriptError(f"'{' '.join(cmd)}' failed (exit {done.returncode})", EXIT_USAGE if done.returncode == 2 else EXIT_INFRA)
+    return os.path.join(report, "results.json")
+
+
 def main(argv=None):
     args = parse_args(argv)
 
     def steps():
-        results = load_results(args.results)
-        out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.results)), "coverage")
-        print(generate(results, out, args.gcovr))
+        results_path = args.results or run_campaign(args)
+        results = load_results(results_path)
+        out = os.path.join(os.path.dirname(os.path.abspath(results_path)), "coverage") if args.bin or not args.out else args.out
+        print(generate(results, out, args.gcovr, args.source))
         return EXIT_OK
 
     return guarded(steps)

@@ -29,7 +29,7 @@ def error(message, status):
 
 def faultline_binary(preset):
     """Path of the faultline CLI for a build preset (FAULTLINE_BIN overrides)."""
-    return os.environ.get("FAULTLINE_BIN") or os.path.join(REPO, "build", preset, "harness", "cli", "faultline")
+    return os.environ.get("FAULTLINE_BIN") or os.path.join(REPO, "build", preset, "faultline")
 
 
 def ensure_built(preset, log=print, binary=None):

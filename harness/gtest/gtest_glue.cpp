@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include <faultline/explorer.hpp>
@@ -79,7 +80,15 @@ void run_campaign_test(const std::string& scenario) {
 
 }  // namespace
 
+namespace {
+std::set<std::string>& registered() {
+  static std::set<std::string> names;
+  return names;
+}
+}  // namespace
+
 bool register_gtest_campaign(const std::string& scenario) {
+  if (!registered().insert(scenario).second) return true;
   ::testing::RegisterTest("Faultline", scenario.c_str(), nullptr, nullptr, __FILE__, __LINE__,
                           [scenario]() -> ::testing::Test* {
                             struct CampaignTest : ::testing::Test {
@@ -91,6 +100,10 @@ bool register_gtest_campaign(const std::string& scenario) {
                             return t;
                           });
   return true;
+}
+
+void register_gtest_campaigns() {
+  for (const auto& s : Registry::instance().all()) register_gtest_campaign(s.name);
 }
 
 }  // namespace faultline

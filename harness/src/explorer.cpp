@@ -494,8 +494,16 @@ class Explorer {
       f.oracle.clear();  // not reproducible in a scenario that says it is not deterministic
       return;
     }
+    // NOTE: the watchdog is wall-clock time. A run killed by it in the persistent worker whose
+    // forked replay ends in time was slowed by the machine (load, swapping), not by its
+    // schedule: counted for a health warning, not reported as the program's nondeterminism.
+    if (!f.confirmed_forked && f.bucket.find(" | watchdog | ") != std::string::npos && o.end.kind != ProcessEnd::Kind::timed_out) {
+      ++slow_unconfirmed_;
+      f.oracle.clear();
+      return;
+    }
     if (!f.confirmed_forked) {
-      f.explanation = "a persistent-mode run violated " + f.oracle + " but its forked replay did not (" +
+      f.explanation = "a persistent-mode run violated " + f.bucket + " but its forked replay did not (" +
                       (v.violations.empty() ? std::string("clean") : v.violations[0].oracle) + "): the run is not reproducible";
       f.oracle = oracle_id::nondeterminism;
       f.bucket = oracle_id::nondeterminism;
@@ -528,6 +536,10 @@ class Explorer {
       warn("watchdog-kills", std::to_string(res_.watchdog_kills) + " runs were killed by the " +
                                  std::to_string(opt_.timeout_ms) + " ms watchdog: each costs the whole timeout; "
                                  "check for real-time waits, or raise --timeout");
+    if (slow_unconfirmed_ > 0)
+      warn("slow-runs", std::to_string(slow_unconfirmed_) + " run(s) hit the " + std::to_string(opt_.timeout_ms) +
+                            " ms watchdog in the persistent worker but ended in time when replayed in a forked child: "
+                            "the machine was overloaded or --timeout is too tight; their schedules were not judged");
     if (nondeterministic_)
       warn("nondeterministic", "runs of one schedule took different paths: ordinals are not stable, so the sweep "
                                "and replays are not reliable; set `deterministic = false` or remove the source");
@@ -586,6 +598,7 @@ class Explorer {
   std::uint64_t tree_runs_since_random_ = 0;
   std::set<std::string> covered_;
   std::set<std::string> buckets_;  // nondeterminism, reported once
+  std::uint64_t slow_unconfirmed_ = 0;  // watchdog kills that ended in time when replayed forked
   std::map<std::string, std::uint64_t> bucket_hits_;
   std::map<std::string, std::string> bucket_alias_;  // first-hit bucket -> the bucket its shrunk run fell in
   bool stopped_ = false;      // this run() ended at the deadline or a stop request

@@ -191,6 +191,28 @@ class IntegrationTest(unittest.TestCase):
         self.assertEqual(done.returncode, 2)
         self.assertIn("error: --bin /nonexistent", done.stderr)
 
+    def test_coverage_runs_a_campaign_with_bin_and_renders_it(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {k: v for k, v in os.environ.items() if k != "FAULTLINE_BIN"}
+            out = os.path.join(tmp, "cov")
+            done = subprocess.run([sys.executable, os.path.join(SCRIPTS, "coverage.py"), "--bin", BIN, "--budget", "2s",
+                                   "--seed", "3", "--scenario", "do_not_raise_buggy", "--out", out],
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+            self.assertEqual(done.returncode, 0, done.stdout)  # findings are the page's, not the exit status's
+            with open(os.path.join(out, "results.json"), encoding="utf-8") as f:
+                results = json.load(f)
+            self.assertEqual([s["name"] for s in results["scenarios"]], ["do_not_raise_buggy"])
+            page = open(os.path.join(out, "coverage", "index.html"), encoding="utf-8").read()
+            self.assertIn("do_not_raise_buggy", page)
+            self.assertIn("swallowed-cancel", page)
+        for argv, message in ((["--bin", "/nonexistent"], "error: --bin /nonexistent"),
+                              ([], "give a results.json or --bin"),
+                              (["x.json", "--source", "src"], "--source needs --gcovr")):
+            done = subprocess.run([sys.executable, os.path.join(SCRIPTS, "coverage.py"), *argv],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.assertEqual(done.returncode, 2, argv)
+            self.assertIn(message, done.stderr)
+
     def test_nightly_rejects_bad_input(self):
         env = dict(os.environ, FAULTLINE_BIN=BIN)
         done = subprocess.run([sys.executable, os.path.join(SCRIPTS, "nightly.py"), "--shard", "5/2"], env=env,

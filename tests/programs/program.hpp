@@ -3,7 +3,7 @@
 #include <chrono>
 #include <vector>
 
-#include "support.hpp"
+#include <rt/scenario.hpp>
 
 namespace test_programs {
 
@@ -12,7 +12,7 @@ inline faultline::Scenario program(const char* name, rt::Task<int> (*main)(), co
   faultline::Scenario s;
   s.name = name;
   s.description = description;
-  s.program = scenarios::on_rt(main);
+  s.program = rt::scenario_program(main);
   return s;
 }
 

@@ -18,7 +18,7 @@ faultline::Scenario make() {
   s.name = "wall_clock_reader";
   s.description = "the number of awaits depends on the wall clock";
   s.deterministic = true;  // claimed, wrongly
-  s.program = scenarios::on_rt(&wall_clock_main);
+  s.program = rt::scenario_program(&wall_clock_main);
   return s;
 }
 

@@ -4,6 +4,9 @@
 ///
 ///   FAULTLINE_TEST(my_scenario);          // at namespace scope, in any test source
 ///
+/// or link faultline::gtest_main, whose main() registers every scenario of the binary (what
+/// faultline_add_scenarios(... GTEST) does).
+///
 /// Environment (as rapidcheck's RC_PARAMS):
 ///   FAULTLINE_BUDGET=SECONDS     the campaign's budget per scenario (default 10)
 ///   FAULTLINE_SEED=N             the campaign's seed (default: drawn, and printed on failure)
@@ -18,6 +21,10 @@ namespace faultline {
 
 /// Registers the gtest test Faultline.<scenario>; returns true (for a static initializer).
 bool register_gtest_campaign(const std::string& scenario);
+
+/// Registers Faultline.<name> for every scenario registered so far (call it from main, before
+/// RUN_ALL_TESTS); scenarios already registered by FAULTLINE_TEST are not registered twice.
+void register_gtest_campaigns();
 
 }  // namespace faultline
 
