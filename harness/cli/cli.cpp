@@ -26,7 +26,11 @@
 #include <faultline/sandbox.hpp>
 #include <faultline/scenario.hpp>
 
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
 #include "cli_args.hpp"
+#include "json_text.hpp"
 
 using namespace faultline;
 
@@ -40,87 +44,24 @@ extern "C" void on_stop_signal(int signo) {
   stop_requested = true;
 }
 
-const char* const kUsage =
-    "usage: faultline list [--json]\n"
-    "       faultline run [SCENARIO...] [--mode sweep|random|all] [--budget 60s | --runs N] [--seed S]\n"
-    "                     [--jobs N] [--shard I/N] [--max-faults K] [--timeout 2s] [--flaw NAME]...\n"
-    "                     [--report DIR] [--corpus DIR] [--forked] [--replays N]\n"
-    "       faultline replay SCENARIO --schedule TEXT [--flaw NAME]... [--trace] [--no-fork] [--times N]\n"
-    "       faultline replay --finding FILE [--trace] [--no-fork] [--times N]\n"
-    "Run 'faultline COMMAND --help' for the options of a command.\n";
-
-const char* const kRunHelp =
-    "faultline run [SCENARIO...] [options]\n"
-    "  Explores faults at every await point of each scenario (all when none is named):\n"
-    "  corpus replay, discovery, the fault tree breadth-first (the single-fault sweep: every ordinal x\n"
-    "  kind x timing; then every run that survived a fault gets one more at each later await point,\n"
-    "  to --max-faults), then random schedules aimed at rarely reached sites where the tree was not\n"
-    "  exhausted; shrinks and confirms one finding per distinct bucket (oracle, what broke, fault).\n"
-    "  --mode sweep|random|all   phases to run (default all)\n"
-    "  --budget DURATION         wall-clock budget for the campaign, e.g. 60s, 5m, 8h (default: 60s\n"
-    "                            unless --runs is given; --runs alone runs the whole tree)\n"
-    "  --runs N                  random schedules per scenario after the tree (default 2000; with\n"
-    "                            --budget alone: until the budget)\n"
-    "  --seed S                  the campaign's 64-bit seed (default: drawn once and printed first)\n"
-    "  --jobs N                  workers: scenarios in parallel, one scenario split over several when\n"
-    "                            there are fewer scenarios than jobs (default 1)\n"
-    "  --shard I/N               run shard I (0-based) of N; also GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS\n"
-    "  --max-faults K            depth of the fault tree, and most faults of a random schedule (default 3)\n"
-    "  --timeout DURATION        per-run watchdog (default 2s)\n"
-    "  --flaw NAME               switch a runtime flaw on (repeatable; see 'faultline list')\n"
-    "  --report DIR              write results.json, junit.xml and findings/ there (default reports/latest)\n"
-    "  --corpus DIR              replay past failures from DIR first and add new ones to it\n"
-    "  --forked                  run every schedule in a forked child (default: persistent worker,\n"
-    "                            findings always confirmed in a forked child)\n"
-    "  --replays N               forked replays of each finding to check its trace (default 5)\n"
-    "  --check-determinism P     replay P% of clean runs and compare their paths (default 1; 0 = off)\n";
-
-const char* const kReplayHelp =
-    "faultline replay SCENARIO --schedule TEXT [options]\n"
-    "faultline replay --finding FILE [options]\n"
-    "  Runs one schedule and judges it with every oracle.\n"
-    "  --schedule TEXT   faults, e.g. '12:cancel;40+:signal=TERM;7:exit=3' ('' for none)\n"
-    "  --finding FILE    a finding file from REPORT_DIR/findings/\n"
-    "  --flaw NAME       switch a runtime flaw on (repeatable)\n"
-    "  --trace           print every await point of the run\n"
-    "  --no-fork         run in this process (for a debugger); signals are recorded, not raised\n"
-    "  --times N         replay N times and report whether the trace is the same each time\n";
-
-const char* const kListHelp =
-    "faultline list [--json]\n"
-    "  Lists scenarios: description, await points in a fault-free run, what the zoo expects\n"
-    "  (clean, or the oracle that must fire) and the runtime flaws each exercises.\n";
-
 bool is_tty() { return isatty(STDERR_FILENO) != 0; }
 
-int cmd_list(Args& args) {
-  if (args.flag("--help")) return std::fputs(kListHelp, stdout), 0;
-  bool json = args.flag("--json");
-  args.finish();
+int cmd_list(bool json) {
   Worker worker(ExecMode::forked);
   std::ostringstream out;
-  const auto& all = Registry::instance().all();
-  if (json) out << "{\"schema_version\": 1, \"flaws\": [";
-  if (json) {
-    const auto& flaws = Registry::instance().flaw_names();
-    for (std::size_t i = 0; i < flaws.size(); ++i) out << (i ? ", " : "") << "\"" << flaws[i] << "\"";
-    out << "], \"scenarios\": [";
-  }
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    const Scenario& s = all[i];
+  boost::json::array scenarios;
+  for (const Scenario& s : Registry::instance().all()) {
     RunRequest req{&s, {}, Schedule{}, 5000};
     worker.run(req);
     std::uint64_t points = worker.record().await_points;
     if (json) {
-      out << (i ? "," : "") << "\n  {\"name\": \"" << s.name << "\", \"description\": " << quote(s.description)
-          << ", \"trap\": " << quote(s.trap) << ", \"twin\": " << quote(s.twin) << ", \"await_points\": " << points
-          << ", \"deterministic\": " << (s.deterministic ? "true" : "false")
-          << ", \"expect\": " << quote(s.expected_oracle.empty() ? "clean" : "finding")
-          << ", \"oracle\": " << quote(s.expected_oracle) << ", \"flaws\": [";
-      for (std::size_t k = 0; k < s.flaws.size(); ++k)
-        out << (k ? ", " : "") << "{\"name\": " << quote(s.flaws[k].flaw) << ", \"oracle\": " << quote(s.flaws[k].oracle)
-            << ", \"expect\": " << quote(s.flaws[k].oracle.empty() ? "clean" : "finding") << "}";
-      out << "]}";
+      boost::json::array flaws;
+      for (const auto& f : s.flaws)
+        flaws.push_back(boost::json::object{{"name", f.flaw}, {"oracle", f.oracle}, {"expect", f.oracle.empty() ? "clean" : "finding"}});
+      scenarios.push_back(boost::json::object{
+          {"name", s.name}, {"description", s.description}, {"trap", s.trap}, {"twin", s.twin}, {"await_points", points},
+          {"deterministic", s.deterministic}, {"expect", s.expected_oracle.empty() ? "clean" : "finding"},
+          {"oracle", s.expected_oracle}, {"flaws", std::move(flaws)}});
     } else {
       out << s.name << "  (" << points << " await points" << (s.deterministic ? "" : ", real threads/sockets") << ")\n    "
           << s.description << "\n    expect: " << (s.expected_oracle.empty() ? "clean" : "finding by " + s.expected_oracle) << "\n";
@@ -129,7 +70,12 @@ int cmd_list(Args& args) {
         out << "    --flaw " << f.flaw << ": " << (f.oracle.empty() ? "stays clean" : "finding by " + f.oracle) << "\n";
     }
   }
-  if (json) out << "\n]}\n";
+  if (json) {
+    const auto& names = Registry::instance().flaw_names();
+    out << detail::indented_json(boost::json::object{{"schema_version", 1},
+                                                     {"flaws", boost::json::array(names.begin(), names.end())},
+                                                     {"scenarios", std::move(scenarios)}});
+  }
   std::fputs(out.str().c_str(), stdout);
   return 0;
 }
@@ -159,34 +105,38 @@ void check_writable_dir(const std::string& dir, const char* flag) {
                    std::string("choose another ") + flag + " DIR or fix its permissions");
 }
 
-int cmd_run(Args& args) {
-  if (args.flag("--help")) return std::fputs(kRunHelp, stdout), 0;
+/// `faultline run`'s options as typed; checked and converted by cmd_run.
+struct RunArgs {
+  std::vector<std::string> scenarios, flaws;
+  std::string mode = "all", budget, runs, seed, shard, jobs = "1", max_faults = "3", timeout = "2s", replays = "5",
+              check_determinism = "1", report = "reports/latest", corpus;
+  bool forked = false;
+};
+
+int cmd_run(const RunArgs& args) {
   CampaignOptions opt;
   opt.program = program_name;
-  std::string mode = args.value("--mode", "all");
-  if (mode == "sweep") opt.random = false;
-  else if (mode == "random") opt.sweep = false;
-  else if (mode != "all") usage_error("bad --mode '" + mode + "'", "use sweep, random or all");
-  if (auto b = args.optional_value("--budget")) opt.budget_s = parse_duration_s(*b, "--budget", 0.001);
-  if (auto r = args.optional_value("--runs")) {
-    opt.random_runs = parse_uint(*r, "--runs");
+  if (args.mode == "sweep") opt.random = false;
+  else if (args.mode == "random") opt.sweep = false;
+  else if (args.mode != "all") usage_error("bad --mode '" + args.mode + "'", "use sweep, random or all");
+  if (!args.budget.empty()) opt.budget_s = parse_duration_s(args.budget, "--budget", 0.001);
+  if (!args.runs.empty()) {
+    opt.random_runs = parse_uint(args.runs, "--runs");
   } else {
     if (!opt.budget_s) opt.budget_s = 60;  // NOTE: a depth-3 tree may not end: with neither, a minute
     opt.random_runs = UINT64_MAX;          // --budget alone: explore until the budget
   }
-  std::optional<std::string> seed_text = args.optional_value("--seed");
-  opt.jobs = static_cast<int>(parse_uint(args.value("--jobs", "1"), "--jobs", 1, 256));
-  opt.max_faults = static_cast<int>(parse_uint(args.value("--max-faults", "3"), "--max-faults", 1, 16));
-  opt.timeout_ms = static_cast<int>(parse_duration_s(args.value("--timeout", "2s"), "--timeout", 0.001, 86400) * 1000);
-  opt.replays = static_cast<int>(parse_uint(args.value("--replays", "5"), "--replays", 1, 1000));
-  opt.check_determinism = parse_uint(args.value("--check-determinism", "1"), "--check-determinism", 0, 100) / 100.0;
-  opt.flaws = args.values("--flaw");
-  opt.exec = args.flag("--forked") ? ExecMode::forked : ExecMode::persistent;
-  std::string report_dir = args.value("--report", "reports/latest");
-  opt.corpus_dir = args.value("--corpus", "");
-  parse_shard(args.optional_value("--shard"), opt.shard_index, opt.shard_count);
-  opt.scenarios = args.positionals();
-  args.finish();
+  opt.jobs = static_cast<int>(parse_uint(args.jobs, "--jobs", 1, 256));
+  opt.max_faults = static_cast<int>(parse_uint(args.max_faults, "--max-faults", 1, 16));
+  opt.timeout_ms = static_cast<int>(parse_duration_s(args.timeout, "--timeout", 0.001, 86400) * 1000);
+  opt.replays = static_cast<int>(parse_uint(args.replays, "--replays", 1, 1000));
+  opt.check_determinism = parse_uint(args.check_determinism, "--check-determinism", 0, 100) / 100.0;
+  opt.flaws = args.flaws;
+  opt.exec = args.forked ? ExecMode::forked : ExecMode::persistent;
+  const std::string& report_dir = args.report;
+  opt.corpus_dir = args.corpus;
+  parse_shard(args.shard.empty() ? std::nullopt : std::optional<std::string>(args.shard), opt.shard_index, opt.shard_count);
+  opt.scenarios = args.scenarios;
   Registry::instance().check_flaws(opt.flaws);
   for (const auto& n : opt.scenarios) Registry::instance().get(n);
   // Fail before spending the budget if the reports or the corpus cannot be written, or the
@@ -197,8 +147,8 @@ int cmd_run(Args& args) {
       read_corpus(opt.corpus_dir, sc.name, opt.flaws);  // throws a usage error naming a bad line
   check_writable_dir(report_dir, "--report");
   if (!opt.corpus_dir.empty()) check_writable_dir(opt.corpus_dir, "--corpus");
-  if (seed_text) {
-    opt.seed = parse_uint(*seed_text, "--seed");
+  if (!args.seed.empty()) {
+    opt.seed = parse_uint(args.seed, "--seed");
   } else {
     // NOTE: the only nondeterministic read of a campaign, printed first so it can be replayed.
     std::random_device rd;
@@ -249,17 +199,22 @@ int cmd_run(Args& args) {
   return result.findings() > 0 ? 1 : 0;
 }
 
-int cmd_replay(Args& args) {
-  if (args.flag("--help")) return std::fputs(kReplayHelp, stdout), 0;
-  std::optional<std::string> finding_path = args.optional_value("--finding");
-  std::optional<std::string> schedule_text = args.optional_value("--schedule");
-  std::vector<std::string> flaws = args.values("--flaw");
-  bool trace = args.flag("--trace");
-  bool no_fork = args.flag("--no-fork");
-  int times = static_cast<int>(parse_uint(args.value("--times", "1"), "--times", 1, 100000));
-  int timeout_ms = static_cast<int>(parse_duration_s(args.value("--timeout", "5s"), "--timeout", 0.001, 86400) * 1000);
-  std::vector<std::string> pos = args.positionals();
-  args.finish();
+/// `faultline replay`'s options as typed.
+struct ReplayArgs {
+  std::vector<std::string> scenarios, flaws;
+  std::string finding, schedule, times = "1", timeout = "5s";
+  bool has_schedule = false, trace = false, no_fork = false;
+};
+
+int cmd_replay(const ReplayArgs& args) {
+  std::optional<std::string> finding_path, schedule_text;
+  if (!args.finding.empty()) finding_path = args.finding;
+  if (args.has_schedule) schedule_text = args.schedule;
+  std::vector<std::string> flaws = args.flaws;
+  bool trace = args.trace, no_fork = args.no_fork;
+  int times = static_cast<int>(parse_uint(args.times, "--times", 1, 100000));
+  int timeout_ms = static_cast<int>(parse_duration_s(args.timeout, "--timeout", 0.001, 86400) * 1000);
+  const std::vector<std::string>& pos = args.scenarios;
   std::string scenario_name;
   if (finding_path) {
     FindingFile f = parse_finding_file(read_file(*finding_path), *finding_path);
@@ -324,23 +279,95 @@ int cmd_replay(Args& args) {
   return verdict.violations.empty() && !diverged ? 0 : 1;
 }
 
+const char* const kExitStatuses =
+    "Exit status: 0 nothing found, 1 a violation found, 2 usage error, 3 internal error, 128+S\n"
+    "interrupted by signal S (reports written, marked partial).";
+
+const char* const kListHelp =
+    "Lists scenarios: description, await points in a fault-free run, what is expected (clean, or the\n"
+    "oracle that must fire) and the runtime flaws each exercises.";
+
+const char* const kRunHelp =
+    "Explores faults at every await point of each scenario (all when none is named): corpus replay,\n"
+    "discovery, the fault tree breadth-first (the single-fault sweep: every ordinal x kind x timing; then\n"
+    "every run that survived a fault gets one more at each later await point, to --max-faults), then\n"
+    "random schedules aimed at rarely reached sites where the tree was not exhausted; shrinks and\n"
+    "confirms one finding per distinct bucket (oracle, what broke, fault).";
+
+CLI::App* add_run_options(CLI::App& app, RunArgs& a) {
+  CLI::App* run = app.add_subcommand("run", kRunHelp);
+  auto option = [run](const char* name, std::string& into, const char* type, const char* help) {
+    run->add_option(name, into, help)->type_name(type);
+  };
+  run->add_option("scenario", a.scenarios, "scenarios to explore (default: all)")->type_name("SCENARIO");
+  option("--mode", a.mode, "MODE", "phases to run: sweep, random or all (default all)");
+  option("--budget", a.budget, "DURATION",
+         "wall-clock budget, e.g. 60s, 5m, 8h (default 60s unless --runs is given; --runs alone runs the whole tree)");
+  option("--runs", a.runs, "N", "random schedules per scenario after the tree (default 2000; with --budget alone: until the budget)");
+  option("--seed", a.seed, "S", "the campaign's 64-bit seed (default: drawn once and printed first)");
+  option("--jobs", a.jobs, "N", "workers: scenarios in parallel, one scenario split over several when fewer than jobs (default 1)");
+  option("--shard", a.shard, "I/N", "run shard I (0-based) of N; also GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS");
+  option("--max-faults", a.max_faults, "K", "depth of the fault tree, and most faults of a random schedule (default 3)");
+  option("--timeout", a.timeout, "DURATION", "per-run watchdog (default 2s)");
+  run->add_option("--flaw", a.flaws, "switch a runtime flaw on (repeatable; see 'list')")->allow_extra_args(false)->type_name("NAME");
+  option("--report", a.report, "DIR", "write results.json, junit.xml and findings/ there (default reports/latest)");
+  option("--corpus", a.corpus, "DIR", "replay past failures from DIR first and add new ones to it");
+  run->add_flag("--forked", a.forked, "run every schedule in a forked child (default: persistent worker; findings are always confirmed forked)");
+  option("--replays", a.replays, "N", "forked replays of each finding to check its trace (default 5)");
+  option("--check-determinism", a.check_determinism, "P", "replay P% of clean runs and compare their paths (default 1; 0 = off)");
+  return run;
+}
+
+CLI::App* add_replay_options(CLI::App& app, ReplayArgs& a) {
+  CLI::App* replay = app.add_subcommand("replay", "Runs one schedule (SCENARIO --schedule TEXT, or --finding FILE) and judges it with every oracle.");
+  replay->add_option("scenario", a.scenarios, "the scenario (not with --finding)")->type_name("SCENARIO");
+  replay->add_option("--schedule", a.schedule, "faults, e.g. '12:cancel;40+:signal=TERM;7:exit=3' ('' for none)")
+      ->type_name("TEXT")
+      ->each([&a](const std::string&) { a.has_schedule = true; });
+  replay->add_option("--finding", a.finding, "a finding file from REPORT_DIR/findings/")->type_name("FILE");
+  replay->add_option("--flaw", a.flaws, "switch a runtime flaw on (repeatable)")->allow_extra_args(false)->type_name("NAME");
+  replay->add_flag("--trace", a.trace, "print every await point of the run");
+  replay->add_flag("--no-fork", a.no_fork, "run in this process (for a debugger); signals are recorded, not raised");
+  replay->add_option("--times", a.times, "replay N times and report whether the trace is the same each time")->type_name("N");
+  replay->add_option("--timeout", a.timeout, "per-run watchdog (default 5s)")->type_name("DURATION");
+  return replay;
+}
+
 }  // namespace
 
 int faultline::main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   if (argc > 0 && argv[0] != nullptr && *argv[0] != '\0') program_name = argv[0];
+  std::string command = argc > 1 ? argv[1] : "";
   try {
-    Args args(argc, argv);
-    std::string cmd = args.command();
-    if (cmd == "list") return cmd_list(args);
-    if (cmd == "run") return cmd_run(args);
-    if (cmd == "replay") return cmd_replay(args);
-    if (cmd == "--help" || cmd == "-h" || cmd == "help") return std::fputs(kUsage, stdout), 0;
-    if (cmd.empty()) usage_error("no command given", "use list, run or replay");
-    usage_error("unknown command '" + cmd + "'", "use list, run or replay");
+    CLI::App app{"Fault injection at every await point of the scenarios linked into this binary.", program_name};
+    app.footer(kExitStatuses);
+    app.require_subcommand(1);
+    bool json = false;
+    CLI::App* list = app.add_subcommand("list", kListHelp);
+    list->add_flag("--json", json, "machine-readable (schema_version 1)");
+    RunArgs run_args;
+    CLI::App* run = add_run_options(app, run_args);
+    ReplayArgs replay_args;
+    CLI::App* replay = add_replay_options(app, replay_args);
+    if (!command.empty() && command[0] != '-' && command != "list" && command != "run" && command != "replay")
+      usage_error("unknown command '" + command + "'", "use list, run or replay");
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+      std::string where = command.empty() || command[0] == '-' ? "" : " " + command;
+      usage_error(e.what(), "see '" + program_name + where + " --help'");
+    }
+    if (list->parsed()) return cmd_list(json);
+    if (run->parsed()) return cmd_run(run_args);
+    if (replay->parsed()) return cmd_replay(replay_args);
+    usage_error("no command given", "use list, run or replay");
   } catch (const Error& e) {
     std::fprintf(stderr, "faultline: error: %s\n", e.what());
-    if (e.error_class() == ErrorClass::usage) std::fputs("(see 'faultline --help')\n", stderr);
+    if (e.error_class() == ErrorClass::usage && std::string(e.what()).find("--help") == std::string::npos)
+      std::fprintf(stderr, "(see '%s --help')\n", program_name.c_str());
     return e.exit_status();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "faultline: internal error: %s\n", e.what());

@@ -1,6 +1,6 @@
 #pragma once
-// Command-line parsing for the faultline CLI: options are taken by name, what is left must be
-// positionals; anything unknown is a usage error naming it.
+// Checking the CLI's option values (CLI11 parses the command line; these turn its strings into
+// numbers, durations and shards, each error a usage error naming the option and a fix).
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -8,60 +8,6 @@
 #include <vector>
 
 #include <faultline/error.hpp>
-
-class Args {
- public:
-  Args(int argc, char** argv) {
-    if (argc > 1) command_ = argv[1];
-    for (int i = 2; i < argc; ++i) tokens_.emplace_back(argv[i]);
-  }
-  const std::string& command() const { return command_; }
-
-  bool flag(const std::string& name) {
-    for (std::size_t i = 0; i < tokens_.size(); ++i)
-      if (tokens_[i] == name) {
-        tokens_.erase(tokens_.begin() + static_cast<std::ptrdiff_t>(i));
-        return true;
-      }
-    return false;
-  }
-  std::optional<std::string> optional_value(const std::string& name) {
-    std::optional<std::string> out;
-    for (std::size_t i = 0; i < tokens_.size();) {
-      if (tokens_[i] == name) {
-        if (i + 1 >= tokens_.size()) faultline::usage_error(name + " needs a value", "see --help");
-        out = tokens_[i + 1];
-        tokens_.erase(tokens_.begin() + static_cast<std::ptrdiff_t>(i), tokens_.begin() + static_cast<std::ptrdiff_t>(i) + 2);
-      } else if (tokens_[i].rfind(name + "=", 0) == 0) {
-        out = tokens_[i].substr(name.size() + 1);
-        tokens_.erase(tokens_.begin() + static_cast<std::ptrdiff_t>(i));
-      } else {
-        ++i;
-      }
-    }
-    return out;
-  }
-  std::string value(const std::string& name, const std::string& fallback) { return optional_value(name).value_or(fallback); }
-  std::vector<std::string> values(const std::string& name) {
-    std::vector<std::string> out;
-    while (auto v = optional_value(name)) out.push_back(*v);
-    return out;
-  }
-  std::vector<std::string> positionals() const {
-    std::vector<std::string> out;
-    for (const auto& t : tokens_)
-      if (t.rfind("--", 0) != 0) out.push_back(t);
-    return out;
-  }
-  void finish() const {
-    for (const auto& t : tokens_)
-      if (t.rfind("--", 0) == 0) faultline::usage_error("unknown option '" + t + "' for '" + command_ + "'", "see 'faultline " + command_ + " --help'");
-  }
-
- private:
-  std::string command_;
-  std::vector<std::string> tokens_;
-};
 
 inline std::uint64_t parse_uint(const std::string& text, const std::string& what, std::uint64_t min = 0,
                                 std::uint64_t max = UINT64_MAX) {
@@ -109,17 +55,4 @@ inline void parse_shard(const std::optional<std::string>& text, int& index, int&
   if (slash == std::string::npos) faultline::usage_error("bad shard '" + spec + "'", "write it as I/N, e.g. --shard 0/4");
   count = static_cast<int>(parse_uint(spec.substr(slash + 1), "shard count", 1, 100000));
   index = static_cast<int>(parse_uint(spec.substr(0, slash), "shard index", 0, static_cast<std::uint64_t>(count - 1)));
-}
-
-inline std::string quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
 }

@@ -3,43 +3,20 @@
 #include <cstdio>
 #include <sstream>
 
+#include <boost/json.hpp>
+
 #include <faultline/atomic_file.hpp>
 #include <faultline/error.hpp>
 #include <faultline/oracle.hpp>
 
+#include "json_text.hpp"
 #include "text.hpp"
 
 namespace faultline {
 
+namespace json = boost::json;
+
 namespace {
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string json_strings(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + json_string(v[i]);
-  return out + "]";
-}
 
 std::string xml_escape(const std::string& s) {
   std::string out;
@@ -70,70 +47,55 @@ std::string suite_name(const ScenarioResult& s) {
   return n;
 }
 
-std::string finding_json(const Finding& f, const std::string& indent) {
-  std::ostringstream o;
-  o << indent << "{\"oracle\": " << json_string(f.oracle) << ", \"bucket\": " << json_string(f.bucket) << ", \"hits\": " << f.hits
-    << ", \"schedule\": " << json_string(to_string(f.schedule))
-    << ", \"faults\": " << f.schedule.faults.size() << ", \"original_schedule\": " << json_string(to_string(f.original))
-    << ",\n" << indent << " \"explanation\": " << json_string(f.explanation) << ", \"expected\": " << json_string(f.expected)
-    << ", \"actual\": " << json_string(f.actual) << ",\n" << indent << " \"replay\": " << json_string(f.replay_command)
-    << ", \"runs_until_found\": " << f.runs_until_found << ", \"seconds_until_found\": " << num(f.seconds_until_found)
-    << ", \"shrink_runs\": " << f.shrink_runs << ", \"confirmed_forked\": " << (f.confirmed_forked ? "true" : "false")
-    << ", \"replays\": " << f.replays << ", \"replays_same_trace\": " << f.replays_same_trace << ",\n"
-    << indent << " \"divergence\": " << json_string(f.divergence) << ", \"trace_tail\": " << json_strings(f.trace_tail) << ", \"file\": " << json_string("findings/" + finding_file_name(f)) << "}";
-  return o.str();
+json::array strings(const std::vector<std::string>& v) { return json::array(v.begin(), v.end()); }
+
+json::object finding_json(const Finding& f) {
+  return {{"oracle", f.oracle}, {"bucket", f.bucket}, {"hits", f.hits}, {"schedule", to_string(f.schedule)},
+          {"faults", f.schedule.faults.size()}, {"original_schedule", to_string(f.original)},
+          {"explanation", f.explanation}, {"expected", f.expected}, {"actual", f.actual}, {"replay", f.replay_command},
+          {"runs_until_found", f.runs_until_found}, {"seconds_until_found", f.seconds_until_found},
+          {"shrink_runs", f.shrink_runs}, {"confirmed_forked", f.confirmed_forked}, {"replays", f.replays},
+          {"replays_same_trace", f.replays_same_trace}, {"divergence", f.divergence}, {"trace_tail", strings(f.trace_tail)},
+          {"file", "findings/" + finding_file_name(f)}};
+}
+
+json::object scenario_json(const ScenarioResult& s) {
+  json::array health, findings, coverage, curve;
+  for (const auto& w : s.health) health.push_back(json::object{{"id", w.id}, {"message", w.message}});
+  for (const auto& f : s.findings) findings.push_back(finding_json(f));
+  for (const auto& [site, st] : s.coverage) {
+    json::object faults;
+    for (const auto& [key, fs] : st.faults)
+      faults[key] = json::object{{"injected", fs.injected}, {"handled", fs.handled}, {"finding", fs.finding}};
+    coverage.push_back(json::object{{"site", site}, {"hits", st.hits}, {"faults", std::move(faults)}});
+  }
+  for (const auto& [run, pairs] : s.coverage_curve) curve.push_back(json::array{run, pairs});
+  json::array tree;  // schedules per depth, from depth 1
+  for (std::size_t d = 1; d < s.tree_schedules.size(); ++d) tree.push_back(s.tree_schedules[d]);
+  return {{"name", s.scenario}, {"flaws", strings(s.flaws)}, {"expected_oracle", s.expected_oracle},
+          {"await_points", s.await_points}, {"runs", s.runs}, {"corpus_runs", s.corpus_runs}, {"sweep_runs", s.sweep_runs},
+          {"sweep_planned", s.sweep_planned}, {"deeper_runs", s.deeper_runs}, {"random_runs", s.random_runs},
+          {"complete", s.complete}, {"worker_restarts", s.worker_restarts}, {"unconfirmed", s.unconfirmed},
+          {"exhausted", s.exhausted}, {"exhausted_depth", s.exhausted_depth}, {"tree_schedules", std::move(tree)},
+          {"further_findings", s.further_findings}, {"repeats_skipped", s.repeats_skipped}, {"mutation_pool", s.mutation_pool},
+          {"determinism_checks", s.determinism_checks}, {"watchdog_kills", s.watchdog_kills}, {"seconds", s.seconds},
+          {"errors", strings(s.errors)}, {"health", std::move(health)}, {"findings", std::move(findings)},
+          {"coverage", std::move(coverage)}, {"coverage_curve", std::move(curve)}};
 }
 
 }  // namespace
 
 std::string results_json(const CampaignResult& r) {
   const CampaignOptions& opt = r.options;
-  std::ostringstream o;
-  o << "{\n  \"schema_version\": " << kResultsSchemaVersion << ",\n  \"tool\": \"faultline\",\n"
-    << "  \"seed\": " << opt.seed << ",\n  \"shard\": {\"index\": " << opt.shard_index << ", \"count\": " << opt.shard_count << "},\n"
-    << "  \"flaws\": " << json_strings(opt.flaws) << ",\n  \"mode\": " << json_string(opt.sweep && opt.random ? "all" : opt.sweep ? "sweep" : "random")
-    << ",\n  \"exec\": " << json_string(opt.exec == ExecMode::forked ? "forked" : "persistent") << ",\n"
-    << "  \"random_runs\": " << opt.random_runs << ",\n  \"max_faults\": " << opt.max_faults << ",\n"
-    << "  \"partial\": " << (r.partial ? "true" : "false") << ",\n  \"seconds\": " << num(r.seconds) << ",\n"
-    << "  \"runs\": " << r.runs() << ",\n  \"findings\": " << r.findings() << ",\n  \"scenarios\": [";
-  for (std::size_t i = 0; i < r.scenarios.size(); ++i) {
-    const ScenarioResult& s = r.scenarios[i];
-    o << (i ? "," : "") << "\n    {\"name\": " << json_string(s.scenario) << ", \"flaws\": " << json_strings(s.flaws)
-      << ", \"expected_oracle\": " << json_string(s.expected_oracle) << ",\n     \"await_points\": " << s.await_points
-      << ", \"runs\": " << s.runs << ", \"corpus_runs\": " << s.corpus_runs << ", \"sweep_runs\": " << s.sweep_runs
-      << ", \"sweep_planned\": " << s.sweep_planned << ", \"deeper_runs\": " << s.deeper_runs << ", \"random_runs\": " << s.random_runs
-      << ", \"complete\": " << (s.complete ? "true" : "false") << ", \"worker_restarts\": " << s.worker_restarts << ", \"unconfirmed\": " << s.unconfirmed
-      << ", \"exhausted\": " << (s.exhausted ? "true" : "false") << ", \"exhausted_depth\": " << s.exhausted_depth
-      << ", \"tree_schedules\": [";
-    for (std::size_t d = 1; d < s.tree_schedules.size(); ++d) o << (d > 1 ? ", " : "") << s.tree_schedules[d];
-    o << "], \"further_findings\": " << s.further_findings << ", \"repeats_skipped\": " << s.repeats_skipped
-      << ", \"mutation_pool\": " << s.mutation_pool
-      << ", \"determinism_checks\": " << s.determinism_checks << ", \"watchdog_kills\": " << s.watchdog_kills
-      << ", \"seconds\": " << num(s.seconds) << ",\n     \"errors\": " << json_strings(s.errors) << ",\n     \"health\": [";
-    for (std::size_t k = 0; k < s.health.size(); ++k)
-      o << (k ? ", " : "") << "{\"id\": " << json_string(s.health[k].id) << ", \"message\": " << json_string(s.health[k].message) << "}";
-    o << "],\n     \"findings\": [";
-    for (std::size_t k = 0; k < s.findings.size(); ++k) o << (k ? "," : "") << "\n" << finding_json(s.findings[k], "       ");
-    o << "],\n     \"coverage\": [";
-    bool first_site = true;
-    for (const auto& [site, st] : s.coverage) {
-      o << (first_site ? "" : ",") << "\n       {\"site\": " << json_string(site) << ", \"hits\": " << st.hits << ", \"faults\": {";
-      first_site = false;
-      bool first = true;
-      for (const auto& [key, fs] : st.faults) {
-        o << (first ? "" : ", ") << json_string(key) << ": {\"injected\": " << fs.injected << ", \"handled\": " << fs.handled
-          << ", \"finding\": " << fs.finding << "}";
-        first = false;
-      }
-      o << "}}";
-    }
-    o << "],\n     \"coverage_curve\": [";
-    for (std::size_t k = 0; k < s.coverage_curve.size(); ++k)
-      o << (k ? ", " : "") << "[" << s.coverage_curve[k].first << ", " << s.coverage_curve[k].second << "]";
-    o << "]}";
-  }
-  o << "\n  ]\n}\n";
-  return o.str();
+  json::array scenarios;
+  for (const auto& s : r.scenarios) scenarios.push_back(scenario_json(s));
+  json::object o{{"schema_version", kResultsSchemaVersion}, {"tool", "faultline"}, {"seed", opt.seed},
+                 {"shard", json::object{{"index", opt.shard_index}, {"count", opt.shard_count}}}, {"flaws", strings(opt.flaws)},
+                 {"mode", opt.sweep && opt.random ? "all" : opt.sweep ? "sweep" : "random"},
+                 {"exec", opt.exec == ExecMode::forked ? "forked" : "persistent"}, {"random_runs", opt.random_runs},
+                 {"max_faults", opt.max_faults}, {"partial", r.partial}, {"seconds", r.seconds}, {"runs", r.runs()},
+                 {"findings", r.findings()}, {"scenarios", std::move(scenarios)}};
+  return detail::indented_json(o);
 }
 
 std::string junit_xml(const CampaignResult& r) {
