@@ -38,6 +38,6 @@ if(TARGET faultline_gtest)
   export(EXPORT faultlineGtestTargets NAMESPACE faultline:: FILE ${PROJECT_BINARY_DIR}/faultlineGtestTargets.cmake)
 endif()
 # The scripts (nightly.py, repro.py, coverage.py, merge.py) take --bin for a user's binary.
-install(PROGRAMS scripts/nightly.py scripts/repro.py scripts/coverage.py scripts/merge.py scripts/zoo_table.py
+install(PROGRAMS scripts/nightly.py scripts/repro.py scripts/coverage.py scripts/merge.py scripts/report_index.py scripts/zoo_table.py
   DESTINATION ${CMAKE_INSTALL_DATADIR}/faultline/scripts)
 install(FILES scripts/faultline_common.py scripts/report_io.py DESTINATION ${CMAKE_INSTALL_DATADIR}/faultline/scripts)

@@ -13,13 +13,16 @@ flags, then gcovr over its build directory and your sources:
 Exit status: 0 ok (a campaign's findings do not change it), 2 usage error, 3 infrastructure failure.
 """
 import argparse
+import hashlib
 import html
 import os
+import re
 import shutil
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report_index  # noqa: E402
 import report_io  # noqa: E402
 from faultline_common import guarded, ensure_built, EXIT_OK, EXIT_USAGE, EXIT_INFRA, REPO, ScriptError, load_results, write_atomic  # noqa: E402
 
@@ -32,7 +35,20 @@ td.none { background: #f8d0d0; }
 td.handled { background: #d8f0d8; }
 td.finding { background: #f6c26b; font-weight: bold; }
 .totals { font-size: 15px; }
+pre.excerpt { font-size: 12px; background: #f6f6f6; padding: 4px; margin: 4px 0; }
+pre.excerpt mark { background: #ffe08a; font-weight: bold; }
+td.status.new { color: #b00; font-weight: bold; }
+.fixed { color: #070; }
+.incomplete { color: #b00; }
+#findings td { text-align: left; vertical-align: top; }
+:target { outline: 3px solid #2a6ebb; }
 """
+
+SCRIPT = """<script>
+function copyCommand(button) {
+  navigator.clipboard.writeText(button.dataset.cmd).then(function () { button.textContent = "copied"; });
+}
+</script>"""
 
 
 def parse_args(argv=None):
@@ -82,14 +98,94 @@ def svg_curve(curve, width=640, height=200):
             f'<text x="10" y="{pad - 10}" font-size="12">site x fault pairs (max {max_y})</text></svg>')
 
 
-def site_link(site, gcovr_index):
-    text = html.escape(site)
+def gcovr_pages(gcovr_index):
+    """Source file basename -> its gcovr page (relative to coverage/), from gcovr's index page."""
     if not gcovr_index:
-        return text
-    return f'<a href="rt/index.html">{text}</a>'
+        return {}
+    with open(gcovr_index, encoding="utf-8", errors="replace") as f:
+        links = re.findall(r'<a href="([^"#]+\.html)">([^<]+)</a>', f.read())
+    pages, seen = {}, set()
+    for href, name in links:
+        base = os.path.basename(html.unescape(name).strip())
+        pages[base] = None if base in seen else "rt/" + href  # an ambiguous basename links nowhere
+        seen.add(base)
+    return {k: v for k, v in pages.items() if v}
 
 
-def scenario_section(s, columns, gcovr_index):
+def source_href(site, pages):
+    """gcovr's page and line anchor for a site ("file.cpp:12 (function)"), or None."""
+    m = re.match(r"(\S+):(\d+)", site or "")
+    page = pages.get(os.path.basename(m.group(1))) if m else None
+    return f"{page}#l{m.group(2)}" if page else None
+
+
+def site_link(site, pages):
+    """The site's text, linked to its source line in gcovr's pages when there is one."""
+    href = source_href(site, pages)
+    return f'<a href="{html.escape(href)}">{html.escape(site)}</a>' if href else html.escape(site)
+
+
+def cell_id(suite, site, column):
+    """The anchor of one site x fault cell: findings link to it."""
+    return "cell-" + hashlib.sha1(f"{suite}|{site}|{column}".encode("utf-8")).hexdigest()[:12]
+
+
+def deciding_fault(finding):
+    """(fault column, site) of the fault that decided a finding, from its bucket; (None, None) if none."""
+    parts = finding.get("bucket", "").split(" | ", 2)
+    if len(parts) < 3 or " at " not in parts[2]:
+        return None, None
+    column, site = parts[2].split(" at ", 1)
+    return column, site
+
+
+def excerpt_html(lines):
+    """A trace excerpt with each injected fault's line marked."""
+    return "<pre class=\"excerpt\">" + "\n".join(
+        f"<mark>{html.escape(line)}</mark>" if "<==" in line else html.escape(line) for line in lines) + "</pre>"
+
+
+def findings_table(scenarios, pages, night):
+    """The page's first table: every finding, with its status since the previous night."""
+    status = report_index.statuses(night) if night else {}
+    rows = []
+    for s in scenarios:
+        suite = report_io.suite_name(s)
+        for f in s.get("findings", []):
+            column, site = deciding_fault(f)
+            href = source_href(site, pages)
+            where = "-" if not site else (
+                f'<a href="#{cell_id(suite, site, column)}">{html.escape(column)} at {html.escape(site)}</a>'
+                + (f' (<a href="{html.escape(href)}">source</a>)' if href else ""))
+            state = status.get(report_io.finding_key(s, f), "") if night else ""
+            rows.append(
+                f'<tr class="finding-row"><td class="status {state.replace(" ", "-")}">{html.escape(state or "-")}</td>'
+                f'<td><a href="#{html.escape(suite)}">{html.escape(suite)}</a></td><td><b>{html.escape(f["oracle"])}</b></td>'
+                f'<td>{html.escape(f["explanation"])}{excerpt_html(f.get("trace_tail", []))}</td>'
+                f'<td><code>{html.escape(f["schedule"])}</code></td>'
+                f'<td><code class="replay">{html.escape(f["replay"])}</code> '
+                f'<button type="button" data-cmd="{html.escape(f["replay"])}" onclick="copyCommand(this)">copy</button></td>'
+                f'<td class="site">{where}</td></tr>')
+    fixed = "".join(f'<li class="fixed">fixed since the previous night: {html.escape(f["scenario"])}: <b>{html.escape(f["oracle"])}</b> '
+                    f'— {html.escape(f["explanation"])}</li>' for f in (night or {}).get("fixed", []))
+    if not rows:
+        return f'<h2>Findings</h2><p>No finding.</p><ul>{fixed}</ul>'
+    return ('<h2>Findings</h2><table id="findings"><tr><th>since last night</th><th>scenario</th><th>oracle</th>'
+            '<th>what happened (the trace around each fault, marked)</th><th>shrunk schedule</th><th>replay</th>'
+            f'<th>deciding fault</th></tr>{"".join(rows)}</table><ul>{fixed}</ul>')
+
+
+def attention(scenarios):
+    """Incomplete scenarios and health warnings, at the top: a scenario that did not finish is not green."""
+    items = [f'<li class="incomplete"><b>{html.escape(report_io.suite_name(s))}</b> did not finish its sweep '
+             f'({s.get("sweep_runs")} of {s.get("sweep_planned")}+ runs): its empty cells are not clean</li>'
+             for s in scenarios if not s.get("complete", True)]
+    items += [f'<li class="health">{html.escape(report_io.suite_name(s))}: health warning <b>{html.escape(w["id"])}</b>: '
+              f'{html.escape(w["message"])}</li>' for s in scenarios for w in s.get("health", [])]
+    return f'<h2>Needs attention</h2><ul id="attention">{"".join(items)}</ul>' if items else ""
+
+
+def scenario_section(s, columns, pages):
     name = "+".join([s["name"]] + s.get("flaws", []))
     rows = []
     injected_total = handled_total = finding_total = 0
@@ -104,14 +200,16 @@ def scenario_section(s, columns, gcovr_index):
             handled_total += stats["handled"]
             finding_total += stats["finding"]
             cls = "finding" if stats["finding"] else "handled"
-            cells.append(f'<td class="{cls}" title="injected / handled / finding">'
+            cells.append(f'<td class="{cls}" id="{cell_id(name, site["site"], col)}" title="injected / handled / finding">'
                          f'{stats["injected"]} / {stats["handled"]} / {stats["finding"]}</td>')
-        rows.append(f'<tr><td class="site">{site_link(site["site"], gcovr_index)}</td><td>{site["hits"]}</td>{"".join(cells)}</tr>')
+        rows.append(f'<tr><td class="site">{site_link(site["site"], pages)}</td><td>{site["hits"]}</td>{"".join(cells)}</tr>')
     header = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     findings = "".join(f"<li><b>{html.escape(f['oracle'])}</b>: <code>{html.escape(f['schedule'])}</code> — "
-                       f"{html.escape(f['explanation'])}<br><code>{html.escape(f['replay'])}</code></li>"
+                       f"{html.escape(f['explanation'])}<br><code>{html.escape(f['replay'])}</code>"
+                       f"{excerpt_html(f.get('trace_tail', []))}</li>"
                        for f in s.get("findings", []))
-    return (f'<section id="{html.escape(name)}"><h2>{html.escape(name)}</h2>'
+    state = "" if s.get("complete", True) else ' <span class="incomplete">(did not finish)</span>'
+    return (f'<section id="{html.escape(name)}"><h2>{html.escape(name)}{state}</h2>'
             f'<p>{s.get("await_points")} await points in the fault-free run; {s.get("runs")} runs '
             f'(sweep {s.get("sweep_runs")}, deeper {s.get("deeper_runs")}, random {s.get("random_runs")}); '
             f'{injected_total} faults injected, {handled_total} handled, {finding_total} in violating runs. '
@@ -142,9 +240,11 @@ def run_gcovr(build_dir, out_dir, source=None):
     return os.path.join(target, "index.html")
 
 
-def generate(results, out_dir, gcovr_build=None, source=None):
-    """Writes OUT_DIR/index.html for `results` (a parsed results.json); returns its path."""
+def generate(results, out_dir, gcovr_build=None, source=None, night=None):
+    """Writes OUT_DIR/index.html for `results` (a parsed results.json); returns its path. `night`
+    (report_index's entry for this run) adds each finding's status since the previous night."""
     gcovr_index = run_gcovr(gcovr_build, out_dir, source) if gcovr_build else None
+    pages = gcovr_pages(gcovr_index)
     scenarios = results.get("scenarios", [])
     columns = fault_columns(scenarios)
     pairs = sum(1 for s in scenarios for site in s.get("coverage", []) for _ in site["faults"])
@@ -157,8 +257,9 @@ def generate(results, out_dir, gcovr_build=None, source=None):
             f"<style>{STYLE}</style></head><body><h1>faultline coverage</h1>"
             f'<p class="totals">seed {results.get("seed")}: {results.get("runs")} runs, {results.get("findings")} finding(s); '
             f"{pairs} of {possible} reached site x fault cells injected.</p>{partial}{rt_link}"
-            f"<p>Cells: injected / handled / in a violating run. Red: never injected. Orange: a finding.</p>"
-            f"<ul>{toc}</ul>{''.join(scenario_section(s, columns, gcovr_index) for s in scenarios)}</body></html>\n")
+            f"{findings_table(scenarios, pages, night)}{attention(scenarios)}"
+            f"<h2>Coverage</h2><p>Cells: injected / handled / in a violating run. Red: never injected. Orange: a finding.</p>"
+            f"<ul>{toc}</ul>{''.join(scenario_section(s, columns, pages) for s in scenarios)}{SCRIPT}</body></html>\n")
     path = os.path.join(out_dir, "index.html")
     write_atomic(path, page)
     return path

@@ -55,12 +55,21 @@ def ensure_built(preset, log=print, binary=None):
     return faultline_binary(preset)
 
 
+def current_umask():
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path, text):
     """Writes `text` to `path` atomically (temp file, fsync, rename)."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
     try:
+        # NOTE: mkstemp creates 0600; a report is as readable as any file the user creates.
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()

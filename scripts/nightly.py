@@ -14,6 +14,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import coverage as coverage_report  # noqa: E402
+import report_index  # noqa: E402
 import report_io  # noqa: E402
 from faultline_common import (guarded, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, REPO, ScriptError,  # noqa: E402
                               ensure_built, load_results, parse_shard, shard_from_env, write_atomic)
@@ -31,13 +32,15 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=None, help="campaign seed (default: drawn and printed)")
     p.add_argument("--reports", default=os.path.join(REPO, "reports"), help="where run directories go (default reports/)")
     p.add_argument("--run-id", default=None, help="run directory name (default: date-time, plus shard)")
-    p.add_argument("--corpus", default=os.path.join(REPO, "corpus"), help="corpus directory replayed first, new findings added")
+    p.add_argument("--corpus", default=None, help="corpus directory replayed first, new findings added (default: REPORTS/corpus)")
     p.add_argument("--bin", default=None, metavar="PATH",
                    help="the faultline CLI to run: a binary of your own scenarios linked with faultline::cli_main (default: build this repository's)")
     p.add_argument("--preset", default="release", help="CMake preset to build and run (default release)")
     args = p.parse_args(argv)
     if args.jobs < 1:
         p.error("--jobs must be at least 1")
+    if args.corpus is None:
+        args.corpus = os.path.join(args.reports, "corpus")
     return args
 
 
@@ -78,15 +81,19 @@ def run_campaign(binary, args, run_dir, shard, seed):
     return status, bool(stopped)
 
 
-def write_views(run_dir, stopped):
-    """summary.md and coverage/ from results.json; marks a stopped run partial."""
+def write_views(reports, run_id, stopped):
+    """summary.md and coverage/ from results.json (a stopped run marked partial), each finding
+    compared with the previous night; then REPORTS/index.html and index.json over the nights."""
+    run_dir = os.path.join(reports, run_id)
     results_path = os.path.join(run_dir, "results.json")
     results = load_results(results_path)
     if stopped and not results.get("partial"):
         results["partial"] = True
-    write_atomic(os.path.join(run_dir, "summary.md"), report_io.summary_markdown(results, "faultline nightly"))
-    coverage_report.generate(results, os.path.join(run_dir, "coverage"))
-    return results
+    entries = report_index.update(reports)
+    night = next((e for e in entries if e["run"] == run_id), None)
+    write_atomic(os.path.join(run_dir, "summary.md"), report_io.summary_markdown(results, "faultline nightly", night))
+    coverage_report.generate(results, os.path.join(run_dir, "coverage"), night=night)
+    return results, night
 
 
 def main(argv=None):
@@ -104,9 +111,10 @@ def main(argv=None):
             return EXIT_USAGE
         if status not in (EXIT_OK, EXIT_FINDINGS) and not stopped:
             raise ScriptError(f"faultline ended with status {status}; see the output above")
-        results = write_views(run_dir, stopped)
-        log(f"{results['runs']} runs, {results['findings']} finding(s); open {os.path.join(run_dir, 'summary.md')} "
-            f"and {os.path.join(run_dir, 'coverage', 'index.html')}")
+        results, night = write_views(args.reports, run_id, stopped)
+        since = f" ({len(night['new'])} new, {len(night['fixed'])} fixed since the previous night)" if night else ""
+        log(f"{results['runs']} runs, {results['findings']} finding(s){since}; open {os.path.join(run_dir, 'coverage', 'index.html')}, "
+            f"{os.path.join(run_dir, 'summary.md')} and, over the nights, {os.path.join(args.reports, 'index.html')}")
         return EXIT_FINDINGS if results["findings"] else EXIT_OK
 
     return guarded(steps)

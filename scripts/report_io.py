@@ -17,8 +17,14 @@ def tree_text(scenario):
     return f"complete to {depth} fault(s) ({schedules:,} schedules)" if depth else f"{schedules:,} schedules"
 
 
-def summary_markdown(results, title="faultline campaign"):
-    """The page a person reads in the morning."""
+def finding_key(scenario, finding):
+    """What makes a finding the same one on another night (scenario, oracle, bucket)."""
+    return f"{scenario['name']} | {finding['oracle']} | {finding.get('bucket', finding.get('explanation', ''))}"
+
+
+def summary_markdown(results, title="faultline campaign", night=None):
+    """The page a person reads in the morning. `night` (the nights index's entry for this run)
+    marks each finding new or still failing and lists what was fixed since the previous night."""
     lines = [f"# {title}", ""]
     shard = results.get("shard", {})
     lines.append(f"- seed: `{results.get('seed')}`" + (f", shard {shard.get('index')}/{shard.get('count')}" if shard.get("count", 1) != 1 else ""))
@@ -30,15 +36,24 @@ def summary_markdown(results, title="faultline campaign"):
         found = ", ".join(f"`{f['oracle']}`" for f in s.get("findings", [])) or "none"
         lines.append(f"| {suite_name(s)} | {s.get('await_points')} | {s.get('runs')} ({s.get('sweep_runs')} / {s.get('deeper_runs')} / "
                      f"{s.get('random_runs')}) | {'yes' if s.get('complete') else 'no'} | {tree_text(s)} | {found} |")
+    status = {}
+    if night:
+        status = {**{k: "new" for k in night.get("new", [])}, **{k: "still failing" for k in night.get("still", [])}}
+        lines += ["", f"Since the previous night: {len(night.get('new', []))} new, {len(night.get('still', []))} still failing, "
+                      f"{len(night.get('fixed', []))} fixed."]
+        lines += [f"- fixed: {f['scenario']}: `{f['oracle']}`: {f['explanation']}" for f in night.get("fixed", [])]
+    incomplete = [s for s in results.get("scenarios", []) if not s.get("complete", True)]
     warnings = [(s, w) for s in results.get("scenarios", []) for w in s.get("health", [])]
-    if warnings:
-        lines += ["", "## Health warnings", ""]
-        lines += [f"- {suite_name(s)}: `{w['id']}`: {w['message']}" for s, w in warnings]
+    if warnings or incomplete:
+        lines += ["", "## Needs attention", ""]
+        lines += [f"- {suite_name(s)} did not finish its sweep ({s.get('sweep_runs')} of {s.get('sweep_planned')}+ runs)" for s in incomplete]
+        lines += [f"- {suite_name(s)}: health warning `{w['id']}`: {w['message']}" for s, w in warnings]
     findings = [(s, f) for s in results.get("scenarios", []) for f in s.get("findings", [])]
     if findings:
         lines += ["", "## Findings", ""]
         for s, f in findings:
-            lines += [f"### {suite_name(s)}: `{f['oracle']}`", "", f"{f['explanation']}", "",
+            state = status.get(finding_key(s, f))
+            lines += [f"### {suite_name(s)}: `{f['oracle']}`" + (f" ({state})" if state else ""), "", f"{f['explanation']}", "",
                       f"- schedule: `{f['schedule']}` ({f['faults']} fault(s); found after {f['runs_until_found']} runs)",
                       f"- expected {f['expected']}, got {f['actual']}",
                       f"- replay: `{f['replay']}`"] + ([f"- replays diverged: {f['divergence']}"] if f.get("divergence") else []) + \

@@ -3,7 +3,8 @@
 SCENARIO --schedule TEXT (or SCENARIO --seed S, which reruns that campaign to find it again).
 Rebuilds the chosen preset (debug by default, --asan for asan+ubsan), replays with the full
 trace (each await site as file:line) and the oracle's explanation; --gdb starts gdb on an
-in-process replay, --no-fork replays in-process without gdb.
+in-process replay, --no-fork replays in-process without gdb. Its flags are faultline replay's
+(--finding, --schedule, --flaw, --trace, --no-fork, --times, --timeout) plus the build's.
 
 Exit status: 0 the replay is clean, 1 it violates an oracle, 2 usage error, 3 infrastructure failure.
 """
@@ -22,7 +23,8 @@ from faultline_common import guarded, EXIT_USAGE, ScriptError, ensure_built  # n
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("target", help="a .finding file, a line of junit.xml (quoted), or a SCENARIO name")
+    p.add_argument("target", nargs="?", help="a .finding file, a line of junit.xml (quoted), or a SCENARIO name")
+    p.add_argument("--finding", default=None, metavar="FILE", help="a finding file (as faultline replay --finding)")
     p.add_argument("--schedule", default=None, help="fault schedule for SCENARIO, e.g. '12:cancel;40+:signal=TERM'")
     p.add_argument("--seed", type=int, default=None, help="rerun SCENARIO's campaign with this seed and replay what it finds")
     p.add_argument("--flaw", action="append", default=[], help="runtime flaw to switch on (repeatable)")
@@ -33,7 +35,15 @@ def parse_args(argv=None):
     p.add_argument("--gdb", action="store_true", help="start gdb on an in-process replay (--no-fork)")
     p.add_argument("--no-fork", action="store_true", help="replay in this process, without a fork")
     p.add_argument("--times", type=int, default=1, help="replay N times and report whether the trace stays the same")
-    return p.parse_args(argv)
+    p.add_argument("--trace", action="store_true",
+                   help="print every await point of the run (always on here; accepted as faultline replay takes it)")
+    p.add_argument("--timeout", default=None, metavar="DURATION", help="per-run watchdog, e.g. 5s (as faultline replay; default 5s)")
+    args = p.parse_args(argv)
+    if (args.target is None) == (args.finding is None):
+        p.error("give a target (finding file, junit.xml line, SCENARIO) or --finding FILE, one of them")
+    if args.finding:
+        args.target = args.finding
+    return args
 
 
 def replay_from_text(text):
@@ -135,6 +145,8 @@ def main(argv=None):
         cmd = [binary, "replay", scenario, "--schedule", schedule, "--trace", "--times", str(args.times)]
         for f in flaws:
             cmd += ["--flaw", f]
+        if args.timeout:
+            cmd += ["--timeout", args.timeout]
         if args.no_fork or args.gdb:
             cmd.append("--no-fork")
         if args.gdb:

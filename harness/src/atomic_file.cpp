@@ -20,7 +20,8 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
   if (ec) internal_error("cannot create directory " + target.parent_path().string() + ": " + ec.message(), "check the path and permissions");
   std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // NOTE: 0666, and the umask decides, as for any file the user creates.
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) internal_error("cannot write " + tmp + ": " + std::strerror(errno), "check the path, permissions and free disk space");
   const char* p = content.data();
   std::size_t left = content.size();

@@ -116,7 +116,11 @@ ScenarioResult merge_shares(std::vector<ScenarioResult> shares, std::size_t max_
     }
     for (auto& e : s.errors) m.errors.push_back(std::move(e));
   }
-  // The curve is kept per share only: the first share's stands for the scenario.
+  // The curve is kept per share only: the first share's stands for the scenario, ended by the
+  // merged totals (every share's runs, every pair any share covered).
+  std::uint64_t pairs = 0;
+  for (const auto& [site, st] : m.coverage) pairs += st.faults.size();
+  if (!m.coverage_curve.empty() && m.coverage_curve.back().first < m.runs) m.coverage_curve.emplace_back(m.runs, pairs);
   std::sort(m.findings.begin(), m.findings.end(),
             [](const Finding& a, const Finding& b) { return a.runs_until_found < b.runs_until_found; });
   return m;

@@ -68,6 +68,10 @@ class Explorer {
     res_.exhausted_depth = res_.exhausted ? std::max(1, opt_.max_faults) : tree_.complete_depth();
     res_.mutation_pool = pool_->kept().size();
     res_.seconds = active_s_;
+    // NOTE: points are added when a pair is first covered, so without this the curve would
+    // stop where the last new pair was found (often in the sweep), not at the campaign's end.
+    if (res_.coverage_curve.empty() || res_.coverage_curve.back().first < res_.runs)
+      res_.coverage_curve.emplace_back(res_.runs, covered_.size());
     res_.worker_restarts = static_cast<std::uint64_t>(primary_.starts() - 1 + (forked_ ? forked_->starts() - 1 : 0));
     health();
     report_progress(true);

@@ -174,6 +174,12 @@ class IntegrationTest(unittest.TestCase):
             self.assertIn("VIOLATION protected-work", done.stdout)
             self.assertIn("job_queue_buggy.cpp:", done.stdout)
             self.assertIn("same trace in 20/20 replays", done.stdout)
+            # faultline replay's own flags work as they are: --finding, --trace, --timeout
+            done = subprocess.run([sys.executable, os.path.join(SCRIPTS, "repro.py"), "--finding", os.path.join(tmp, "findings", findings[0]),
+                                   "--trace", "--timeout", "3s"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            self.assertEqual(done.returncode, 1, done.stdout)
+            self.assertIn("--timeout 3s", done.stdout)
+            self.assertIn("VIOLATION protected-work", done.stdout)
 
     def test_nightly_runs_the_binary_given_with_bin(self):
         with tempfile.TemporaryDirectory() as tmp:
