@@ -24,7 +24,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report_index  # noqa: E402
 import report_io  # noqa: E402
-from faultline_common import guarded, ensure_built, EXIT_OK, EXIT_USAGE, EXIT_INFRA, REPO, ScriptError, load_results, write_atomic  # noqa: E402
+from faultline_common import guarded, ensure_built, EXIT_OK, EXIT_USAGE, EXIT_INFRA, REPO, REPORTS, ScriptError, load_results, write_atomic  # noqa: E402
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -268,7 +268,7 @@ def generate(results, out_dir, gcovr_build=None, source=None, night=None):
 def run_campaign(args):
     """--bin: runs `BIN run` into the report directory; returns its results.json."""
     binary = ensure_built(None, binary=args.bin)
-    report = os.path.abspath(args.out or os.path.join(REPO, "reports", "coverage"))
+    report = os.path.abspath(args.out or os.path.join(REPORTS, "coverage"))
     cmd = [binary, "run", *args.scenario, "--budget", args.budget, "--report", report]
     if args.seed is not None:
         cmd += ["--seed", str(args.seed)]

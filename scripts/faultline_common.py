@@ -6,6 +6,10 @@ import sys
 import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# NOTE: installed (<prefix>/share/faultline/scripts) the scripts are not in a checkout: nothing
+# to build, and reports go under the current directory, never into the install prefix.
+IN_CHECKOUT = os.path.isfile(os.path.join(REPO, "CMakeLists.txt")) and os.path.isdir(os.path.join(REPO, "harness"))
+REPORTS = os.path.join(REPO if IN_CHECKOUT else os.getcwd(), "reports")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
 
@@ -41,6 +45,9 @@ def ensure_built(preset, log=print, binary=None):
         return os.path.abspath(binary)
     if os.environ.get("FAULTLINE_BIN"):
         return faultline_binary(preset)
+    if not IN_CHECKOUT:
+        raise ScriptError("these scripts are installed, not in a faultline checkout: nothing to build; "
+                          "pass --bin PATH (your binary linked with faultline::cli_main)", EXIT_USAGE)
     steps = [
         [os.path.join(REPO, "scripts", "bootstrap")],
         ["cmake", "--preset", preset],

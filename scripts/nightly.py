@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import coverage as coverage_report  # noqa: E402
 import report_index  # noqa: E402
 import report_io  # noqa: E402
-from faultline_common import (guarded, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, REPO, ScriptError,  # noqa: E402
+from faultline_common import (guarded, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, REPORTS, ScriptError,  # noqa: E402
                               ensure_built, load_results, parse_shard, shard_from_env, write_atomic)
 
 
@@ -30,7 +30,7 @@ def parse_args(argv=None):
     p.add_argument("--scenario", action="append", default=[], help="scenario to run (repeatable; default all)")
     p.add_argument("--flaw", action="append", default=[], help="runtime flaw to switch on (repeatable)")
     p.add_argument("--seed", type=int, default=None, help="campaign seed (default: drawn and printed)")
-    p.add_argument("--reports", default=os.path.join(REPO, "reports"), help="where run directories go (default reports/)")
+    p.add_argument("--reports", default=REPORTS, help="where run directories go (default reports/ of the checkout, or of the current directory)")
     p.add_argument("--run-id", default=None, help="run directory name (default: date-time, plus shard)")
     p.add_argument("--corpus", default=None, help="corpus directory replayed first, new findings added (default: REPORTS/corpus)")
     p.add_argument("--bin", default=None, metavar="PATH",

@@ -51,6 +51,14 @@ reproduce="$(grep -m1 -o "FAULTLINE_REPLAY=.*" <<<"$out")" || fail "the gtest fa
 expect 1 bash -c "$reproduce"
 grep -q "swallowed-cancel" <<<"$out" || { echo "$out" >&2; fail "'$reproduce' did not replay the violation"; }
 
+# The installed scripts run the user's binary; reports go under the current directory.
+scripts="$tmp/prefix/share/faultline/scripts"
+mkdir -p "$tmp/work"
+expect 1 bash -c "cd '$tmp/work' && python3 '$scripts/nightly.py' --bin '$fuzz' --budget 3s --seed 7 --jobs 1 --run-id night1"
+[[ -f "$tmp/work/reports/night1/coverage/index.html" && -f "$tmp/work/reports/index.html" ]] || { echo "$out" >&2; fail "the installed nightly.py wrote no reports under the current directory"; }
+expect 2 bash -c "cd '$tmp/work' && python3 '$scripts/nightly.py' --budget 3s"
+grep -q "pass --bin PATH" <<<"$out" || { echo "$out" >&2; fail "the installed nightly.py without --bin does not say what to do"; }
+
 configure -S "$example" -B "$tmp/inventory_fixed" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DINVENTORY_FIXED=ON
 cmake --build "$tmp/inventory_fixed" >/dev/null
 expect 0 "$tmp/inventory_fixed/inventory_fuzz" run --budget 60s --seed 7 --report "$tmp/inventory_fixed/report"
