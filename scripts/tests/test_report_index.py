@@ -85,6 +85,17 @@ class NightsTest(unittest.TestCase):
             finally:
                 os.umask(old)
 
+    def test_sites_link_to_their_gcovr_source_lines(self):
+        gcovr = os.path.join(self.root, "rt", "index.html")
+        os.makedirs(os.path.dirname(gcovr))
+        with open(gcovr, "w", encoding="utf-8") as f:  # the link rows of gcovr 5's root page
+            f.write('<a href="index.service.cpp.1a2b.html">src/service.cpp</a><a href="index.x.cpp.1.html">a/x.cpp</a>'
+                    '<a href="index.x.cpp.2.html">b/x.cpp</a>')
+        pages = coverage_report.gcovr_pages(gcovr)
+        self.assertEqual(coverage_report.source_href("service.cpp:45 (inventory::serve)", pages), "rt/index.service.cpp.1a2b.html#l45")
+        self.assertIsNone(coverage_report.source_href("x.cpp:3 (f)", pages), "an ambiguous basename links nowhere")
+        self.assertIsNone(coverage_report.source_href("other.cpp:3 (f)", pages))
+
     def test_the_night_page_marks_findings_and_fixed(self):
         self.night("n1", {"a": [finding("exit-code", "1:cancel")], "b": [finding("leaked-task", "2:cancel")]})
         self.night("n2", {"a": [finding("exit-code", "1:cancel")], "b": []})

@@ -103,6 +103,12 @@ TEST(Explorer, ExhaustsTheFaultTreeAndSaysSo) {
   EXPECT_GT(s.tree_schedules[2], s.tree_schedules[1]);
   EXPECT_EQ(s.random_runs, 0u) << "an exhausted tree already holds every random schedule";
   EXPECT_EQ(s.runs, 1 + s.tree_schedules[1] + s.tree_schedules[2]);
+  // The coverage curve spans the whole campaign, not only the runs that found a new pair.
+  ASSERT_FALSE(s.coverage_curve.empty());
+  EXPECT_EQ(s.coverage_curve.back().first, s.runs);
+  std::uint64_t pairs = 0;
+  for (const auto& [site, st] : s.coverage) pairs += st.faults.size();
+  EXPECT_EQ(s.coverage_curve.back().second, pairs);
 }
 
 TEST(Explorer, JobsSplitOneScenarioWithNoOverlapAndNoGap) {
