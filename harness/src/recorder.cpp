@@ -62,20 +62,34 @@ std::uint16_t Recorder::site_id(const std::source_location& site) noexcept {
   SiteKey key{site.file_name(), site.line(), site.column()};
   auto it = site_ids_.find(key);
   if (it != site_ids_.end()) return it->second;
+  std::uint16_t id = new_site(r_.site_count < kOtherSites ? describe(site) : std::string());
+  site_ids_.emplace(key, id);
+  return id;
+}
+
+std::uint16_t Recorder::site_id(std::string_view text) noexcept {
+  std::string key(text.substr(0, sizeof(SiteEntry::text) - 1));
+  auto it = text_site_ids_.find(key);
+  if (it != text_site_ids_.end()) return it->second;
+  std::uint16_t id = new_site(key);
+  text_site_ids_.emplace(std::move(key), id);
+  return id;
+}
+
+std::uint16_t Recorder::new_site(const std::string& text) noexcept {
   // NOTE: the last slot gathers every site past the limit, so that no other site's counts
   // are polluted; the record's overflow count makes it a health warning.
   bool fresh = r_.site_count <= kOtherSites;
   std::uint16_t id = r_.site_count < kOtherSites ? static_cast<std::uint16_t>(r_.site_count) : kOtherSites;
   if (fresh) {
-    std::string text = id < kOtherSites ? describe(site) : "(sites past the first " + std::to_string(kOtherSites) + ")";
+    std::string shown = id < kOtherSites ? text : "(sites past the first " + std::to_string(kOtherSites) + ")";
     SiteEntry& e = r_.sites[id];
-    copy_text(e.text, sizeof e.text, text);
+    copy_text(e.text, sizeof e.text, shown);
     e.hits = 0;
     e.first_past_faults[0] = e.first_past_faults[1] = 0;
-    site_hashes_.push_back(fnv(1469598103934665603ull, text.data(), text.size()));
+    site_hashes_.push_back(fnv(1469598103934665603ull, shown.data(), shown.size()));
     ++r_.site_count;
   }
-  site_ids_.emplace(key, id);
   return id;
 }
 
@@ -88,7 +102,17 @@ FaultAction Recorder::on_await(const std::source_location& site, std::uint64_t t
   std::uint64_t ordinal = ++r_.await_points;
   if (ordinal > limits_.max_await_points) [[unlikely]]
     stop_run(RunLimitHit::awaits, "the run passed " + std::to_string(limits_.max_await_points) + " await points");
-  std::uint16_t sid = site_id(site);
+  return await_at(site_id(site), ordinal, task_id, task_name);
+}
+
+FaultAction Recorder::on_await_text(std::string_view site, std::uint64_t task_id, const char* task_name) noexcept {
+  std::uint64_t ordinal = ++r_.await_points;
+  if (ordinal > limits_.max_await_points) [[unlikely]]
+    stop_run(RunLimitHit::awaits, "the run passed " + std::to_string(limits_.max_await_points) + " await points");
+  return await_at(site_id(site), ordinal, task_id, task_name);
+}
+
+FaultAction Recorder::await_at(std::uint16_t sid, std::uint64_t ordinal, std::uint64_t task_id, const char* task_name) noexcept {
   if (sid == kOtherSites) ++r_.overflow.sites;
   SiteEntry& se = r_.sites[sid];
   ++se.hits;

@@ -68,6 +68,12 @@ int open_pidfd(pid_t pid) {
   _exit(status & 0xff);
 }
 
+/// Helpers a program keeps across runs (spare_across_runs): the worker does not kill them.
+std::set<pid_t>& spared_pids() {
+  static std::set<pid_t> pids;
+  return pids;
+}
+
 /// Forks one child for `req`, drains its output, kills it (and everything it started) at the
 /// deadline, reaps it. Called in the worker process, which is a subreaper.
 RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::size_t output_limit, const ProcessLimits& limits) {
@@ -181,7 +187,7 @@ RunOutcome fork_and_supervise(const RunRequest& req, RunRecord& record, std::siz
     WireAnswer a;
     if (mode == ExecMode::persistent && !req.fork_child) {
       int status = run_in_this_process(req.run, record, true);
-      kill_descendants();  // what the program forked, wherever it moved
+      kill_descendants(spared_pids());  // what the program forked, wherever it moved
       a.end = record.recorded_signal != 0 ? ProcessEnd{ProcessEnd::Kind::signaled, record.recorded_signal}
               : record.escaped != 0       ? ProcessEnd{ProcessEnd::Kind::signaled, SIGABRT}
                                           : ProcessEnd{ProcessEnd::Kind::exited, status & 0xff};
@@ -380,5 +386,7 @@ RunOutcome Worker::run(const RunRequest& req) {
   if (!trusted) forked.end = {ProcessEnd::Kind::lost, 0};
   return forked;
 }
+
+void spare_across_runs(pid_t pid) { spared_pids().insert(pid); }
 
 }  // namespace faultline

@@ -7,6 +7,7 @@
 #include <source_location>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace faultline {
 
@@ -45,6 +46,12 @@ class AwaitSink {
   /// Called once per await point, before the awaited operation starts. Must not throw.
   virtual FaultAction on_await(const std::source_location& site, std::uint64_t task_id,
                                const char* task_name) noexcept = 0;
+  /// The same for a program whose await sites are not C++ source locations (a Python program
+  /// driven through its shim): `site` is the text a person reads, "file.py:12 (function)".
+  virtual FaultAction on_await_text(std::string_view /*site*/, std::uint64_t /*task_id*/,
+                                    const char* /*task_name*/) noexcept {
+    return {};
+  }
   /// The fault returned for `ordinal` took effect now. A runtime reports every fault when it
   /// acts, and not at all when it never does (the task was destroyed, or a cancellation won),
   /// so the sink lists the faults that really happened, in the order they happened.
@@ -71,6 +78,12 @@ inline FaultAction at_await_point(const std::source_location& site, std::uint64_
   return sink->on_await(site, task_id, task_name);
 }
 
+/// The per-await hook for a site given as text (see AwaitSink::on_await_text).
+inline FaultAction at_await_point_text(std::string_view site, std::uint64_t task_id, const char* task_name) noexcept {
+  AwaitSink* sink = detail::current_sink;
+  if (sink == nullptr) return {};
+  return sink->on_await_text(site, task_id, task_name);
+}
 /// Reports that the fault `action` takes effect now (see AwaitSink::on_fault_effect).
 inline void fault_took_effect(const FaultAction& action) noexcept {
   if (AwaitSink* sink = detail::current_sink) sink->on_fault_effect(action.ordinal);

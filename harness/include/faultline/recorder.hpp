@@ -22,6 +22,7 @@ class Recorder final : public AwaitSink, public RuntimeObserver, public LedgerSi
 
   // AwaitSink
   FaultAction on_await(const std::source_location& site, std::uint64_t task_id, const char* task_name) noexcept override;
+  FaultAction on_await_text(std::string_view site, std::uint64_t task_id, const char* task_name) noexcept override;
   void on_fault_effect(std::uint64_t ordinal) noexcept override;
   void on_fault_superseded(std::uint64_t ordinal) noexcept override;
   // RuntimeObserver
@@ -46,6 +47,9 @@ class Recorder final : public AwaitSink, public RuntimeObserver, public LedgerSi
 
  private:
   std::uint16_t site_id(const std::source_location& site) noexcept;
+  std::uint16_t site_id(std::string_view text) noexcept;
+  std::uint16_t new_site(const std::string& text) noexcept;
+  FaultAction await_at(std::uint16_t sid, std::uint64_t ordinal, std::uint64_t task_id, const char* task_name) noexcept;
   LedgerUnit* unit(std::string_view name) noexcept;
   void note(const std::string& line) noexcept;
   void keep(const TraceEntry& e) noexcept;
@@ -68,6 +72,7 @@ class Recorder final : public AwaitSink, public RuntimeObserver, public LedgerSi
     }
   };
   std::unordered_map<SiteKey, std::uint16_t, SiteKeyHash> site_ids_;
+  std::unordered_map<std::string, std::uint16_t> text_site_ids_;  // sites given as text
   std::vector<std::uint64_t> site_hashes_;  // FNV of each site's text, computed once per site
 };
 

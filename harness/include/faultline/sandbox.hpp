@@ -112,4 +112,9 @@ class Worker {
   std::uint64_t untrusted_ = 0;
 };
 
+/// Keeps `pid`, a helper process that a program starts once and uses across runs (a fork
+/// server), alive when the persistent worker kills what a run left behind. Every other
+/// descendant is still killed after each run.
+void spare_across_runs(pid_t pid);
+
 }  // namespace faultline

@@ -1,0 +1,48 @@
+"""The Python zoo under faultline-python (FAULTLINE_PYTHON_BIN; ctest sets it): every buggy
+program is caught by its oracle with a shrunk schedule, every fixed twin stays clean with its
+fault tree exhausted."""
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+BIN = os.environ.get("FAULTLINE_PYTHON_BIN")
+ZOO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "zoo")
+
+
+def specs():
+    out = []
+    for name in sorted(os.listdir(ZOO)):
+        if name.endswith(".json"):
+            with open(os.path.join(ZOO, name), encoding="utf-8") as f:
+                out.append(json.load(f))
+    return out
+
+
+@unittest.skipUnless(BIN, "FAULTLINE_PYTHON_BIN is not set (ctest sets it)")
+class ZooTest(unittest.TestCase):
+    def campaign(self, name, budget):
+        with tempfile.TemporaryDirectory() as tmp:
+            done = subprocess.run([BIN, "run", name, "--budget", budget, "--seed", "11", "--max-faults", "2", "--report", tmp,
+                                   "--replays", "3"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+            with open(os.path.join(tmp, "results.json"), encoding="utf-8") as f:
+                return done, json.load(f)["scenarios"][0]
+
+    def test_every_pair(self):
+        for spec in specs():
+            with self.subTest(spec["name"]):
+                done, result = self.campaign(spec["name"], "120s")
+                oracles = {f["oracle"] for f in result["findings"]}
+                if spec.get("expect", "clean") == "clean":
+                    self.assertEqual(done.returncode, 0, done.stdout[-3000:])
+                    self.assertTrue(result["exhausted"], "the fixed twin's tree to 2 faults was not exhausted")
+                else:
+                    self.assertEqual(done.returncode, 1, done.stdout[-3000:])
+                    self.assertIn(spec["expect"], oracles)
+                    shortest = min(f["faults"] for f in result["findings"] if f["oracle"] == spec["expect"])
+                    self.assertLessEqual(shortest, 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
