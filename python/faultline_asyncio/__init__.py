@@ -14,6 +14,7 @@ Verified with CPython 3.11 (the one on PATH); the Task internals used (_PyTask, 
 _Task__wakeup, _fut_waiter) are the same in 3.9-3.12.
 """
 import asyncio
+import asyncio.base_events
 import asyncio.runners
 import asyncio.tasks
 import itertools
@@ -70,7 +71,7 @@ _task_ids = itertools.count(1)
 # NOTE: after SystemExit or KeyboardInterrupt left a task, asyncio.run ends without its cleanup:
 # the tasks still pending are destroyed at interpreter exit by asyncio itself, not leaked by the
 # program.
-_state = {"abnormal_exit": False}
+_state = {"abnormal_exit": False, "failed": False}
 
 
 def _site_of(coro):
@@ -98,6 +99,7 @@ class FaultlineTask(asyncio.tasks._PyTask):
     def __init__(self, coro, *, loop=None, **kwargs):
         self._fl_id = next(_task_ids)
         self._fl_after = None
+        self._fl_cancel_ordinal = 0  # an `at` cancel requested, reported when it is raised
         self._fl_cancel_requested = False
         super().__init__(coro, loop=loop, **kwargs)
         channel.send("T", self._fl_id, self.get_name())
@@ -108,6 +110,9 @@ class FaultlineTask(asyncio.tasks._PyTask):
         return super().cancel(msg)
 
     def _Task__step(self, exc=None):
+        if self._fl_cancel_ordinal and (self._must_cancel or isinstance(exc, asyncio.CancelledError)):
+            channel.send("E", self._fl_cancel_ordinal)  # the cancellation is raised in the task now
+            self._fl_cancel_ordinal = 0
         if self._fl_after is not None:  # an `after` fault: the awaited operation completed
             fault, self._fl_after = self._fl_after, None
             try:
@@ -148,8 +153,8 @@ class FaultlineTask(asyncio.tasks._PyTask):
             channel.send("S", ordinal)  # a cancellation already under way wins
             return
         if kind == "cancel":
-            self.cancel()
-            channel.send("E", ordinal)
+            if self.cancel():
+                self._fl_cancel_ordinal = ordinal
         elif kind == "signal":
             channel.send("E", ordinal)
             os.kill(os.getpid(), arg)
@@ -184,7 +189,8 @@ class FaultlineTask(asyncio.tasks._PyTask):
         return self._fl_error(kind, arg, ordinal)
 
     def __del__(self):
-        if self._state == "PENDING" and getattr(self, "_log_destroy_pending", False) and not _state["abnormal_exit"]:
+        if self._state == "PENDING" and getattr(self, "_log_destroy_pending", False) \
+                and not (_state["abnormal_exit"] or _state["failed"]):
             channel.send("P", self._fl_id, self.get_name(), _site_of(self._coro))
         super().__del__()
 
@@ -276,13 +282,17 @@ def _shutdown_marked(cancel_all):
 
 
 def _abnormal_marked(method):
-    """SystemExit or KeyboardInterrupt leaving asyncio.run: what is still pending dies with it."""
+    """An exception leaving asyncio.run or run_until_complete: the program is ending with it,
+    and what is still pending dies with the interpreter (asyncio's doing, not a leak)."""
 
     def wrapper(*args, **kwargs):
         try:
             return method(*args, **kwargs)
         except (SystemExit, KeyboardInterrupt):
             _state["abnormal_exit"] = True
+            raise
+        except BaseException:
+            _state["failed"] = True
             raise
 
     return wrapper
@@ -294,4 +304,5 @@ def install():
         asyncio.set_event_loop_policy(FaultlinePolicy())
         asyncio.runners._cancel_all_tasks = _shutdown_marked(asyncio.runners._cancel_all_tasks)
         asyncio.runners.Runner.run = _abnormal_marked(asyncio.runners.Runner.run)
+        asyncio.base_events.BaseEventLoop.run_until_complete = _abnormal_marked(asyncio.base_events.BaseEventLoop.run_until_complete)
         asyncio.runners.Runner.close = _abnormal_marked(asyncio.runners.Runner.close)
