@@ -43,6 +43,17 @@ class ZooTest(unittest.TestCase):
                     shortest = min(f["faults"] for f in result["findings"] if f["oracle"] == spec["expect"])
                     self.assertLessEqual(shortest, 2)
 
+    def test_a_bad_spec_file_is_a_usage_error_naming_the_field(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = os.path.join(tmp, "bad.json")
+            with open(bad, "w", encoding="utf-8") as f:
+                json.dump({"name": "x", "description": "d", "program": ["x.py"], "rules": [{"when": "explode", "why": "w"}]}, f)
+            for spec, message in ((bad, "'when' must be cancel, throw, exit or signal"),
+                                  (os.path.join(tmp, "missing.json"), "cannot read spec file")):
+                done = subprocess.run([BIN, "--spec", spec, "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                self.assertEqual(done.returncode, 2)
+                self.assertIn(message, done.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
