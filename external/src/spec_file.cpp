@@ -119,6 +119,8 @@ SpecRule rule_of(const json::value& v, const std::string& where) {
 std::string resolve_interpreter(const std::string& name) {
   static std::map<std::string, std::string> known;
   if (auto it = known.find(name); it != known.end()) return it->second;
+  if (name.empty() || name.find_first_of("'\\\n") != std::string::npos)
+    usage_error("bad interpreter name '" + name + "'", "give a command such as python3 or a path, without quotes");
   std::string out;
   std::string cmd = "'" + name + "' -c 'import sys; print(sys.executable)' 2>/dev/null";
   if (FILE* p = ::popen(cmd.c_str(), "r")) {

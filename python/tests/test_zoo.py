@@ -22,19 +22,23 @@ def specs():
 
 @unittest.skipUnless(BIN, "FAULTLINE_PYTHON_BIN is not set (ctest sets it)")
 class ZooTest(unittest.TestCase):
-    def campaign(self, name, budget):
+    def campaign(self, name, budget, max_faults):
+        # NOTE: kept short for CI (a finding's confirmations run a fresh interpreter each): the
+        # README's figures come from the whole tree to 3 faults, run by hand.
         with tempfile.TemporaryDirectory() as tmp:
-            done = subprocess.run([BIN, "run", name, "--budget", budget, "--seed", "11", "--max-faults", "2", "--report", tmp,
-                                   "--replays", "3"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+            done = subprocess.run([BIN, "run", name, "--budget", budget, "--seed", "11", "--max-faults", str(max_faults),
+                                   "--report", tmp, "--replays", "1"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
             with open(os.path.join(tmp, "results.json"), encoding="utf-8") as f:
                 return done, json.load(f)["scenarios"][0]
 
     def test_every_pair(self):
         for spec in specs():
             with self.subTest(spec["name"]):
-                done, result = self.campaign(spec["name"], "120s")
+                clean = spec.get("expect", "clean") == "clean"
+                done, result = self.campaign(spec["name"], "120s", 2 if clean else 1)
                 oracles = {f["oracle"] for f in result["findings"]}
-                if spec.get("expect", "clean") == "clean":
+                if clean:
                     self.assertEqual(done.returncode, 0, done.stdout[-3000:])
                     self.assertTrue(result["exhausted"], "the fixed twin's tree to 2 faults was not exhausted")
                 else:
