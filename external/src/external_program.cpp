@@ -4,10 +4,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -182,6 +184,7 @@ struct LineReader {
   ::setenv("FAULTLINE_EVENTS_FD", "3", 1);
   ::setenv("FAULTLINE_DECISIONS_FD", "4", 1);
   if (!c.directory.empty() && ::chdir(c.directory.c_str()) != 0) ::_exit(126);
+  ::setpgid(0, 0);  // its own group: what it leaves behind is killed with it
   std::vector<char*> argv;
   for (const auto& a : c.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -209,17 +212,24 @@ int run_external(const ExternalCommand& c, const RunContext& ctx) {
   ::close(ev[1]);
   ::close(dec[0]);
   ::close(out[1]);
+  // NOTE: the run ends when the child ends, not at EOF: a grandchild may hold its pipes open.
+  int end_fd = served ? server->fd() : static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   Session session(dec[1], c.output_units);
   LineReader events{ev[0], {}}, output{out[0], {}};
+  bool ended = false;
   while (events.open || output.open) {
-    pollfd fds[2] = {{events.open ? events.fd : -1, POLLIN, 0}, {output.open ? output.fd : -1, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    pollfd fds[3] = {{events.open ? events.fd : -1, POLLIN, 0}, {output.open ? output.fd : -1, POLLIN, 0},
+                     {ended ? -1 : end_fd, POLLIN, 0}};
+    int ready = ::poll(fds, 3, ended ? 0 : -1);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       break;
     }
+    if (ready == 0) break;  // ended, and what it wrote before it ended is read
     // NOTE: output first: a line the child printed before its next await is seen before it.
     if (fds[1].revents != 0) output.read_some([&](std::string_view l) { session.on_output(l); });
     else if (fds[0].revents != 0) events.read_some([&](std::string_view l) { session.on_event(l); });
+    else if (fds[2].revents != 0) ended = true;
   }
   ::close(ev[0]);
   ::close(dec[1]);
@@ -231,6 +241,8 @@ int run_external(const ExternalCommand& c, const RunContext& ctx) {
   } else {
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    ::kill(-pid, SIGKILL);  // what the run left in its process group
+    if (end_fd >= 0) ::close(end_fd);
   }
   if (WIFSIGNALED(status)) {
     terminate_by_signal(WTERMSIG(status));  // in persistent mode: recorded, and we return

@@ -22,6 +22,8 @@ class ForkServer {
              int events_fd, int decisions_fd, int output_fd);
   /// Waits for the run's end; returns waitpid's raw status, or -1 if the server died.
   int wait();
+  /// Readable when the run has ended (the server's answer arrived), for poll.
+  int fd() const noexcept { return fd_; }
 
  private:
   ForkServer(pid_t pid, int socket_fd) : pid_(pid), fd_(socket_fd), owner_(::getpid()) {}

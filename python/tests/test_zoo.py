@@ -3,12 +3,26 @@ program is caught by its oracle with a shrunk schedule, every fixed twin stays c
 fault tree exhausted."""
 import json
 import os
+import signal
 import subprocess
 import tempfile
+import time
 import unittest
 
 BIN = os.environ.get("FAULTLINE_PYTHON_BIN")
 ZOO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "zoo")
+
+
+def kill_listed(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    os.kill(int(line), signal.SIGKILL)
+                except (OSError, ValueError):
+                    pass
+    except OSError:
+        pass
 
 
 def specs():
@@ -57,6 +71,30 @@ class ZooTest(unittest.TestCase):
                 done = subprocess.run([BIN, "--spec", spec, "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 self.assertEqual(done.returncode, 2)
                 self.assertIn(message, done.stderr)
+
+    def test_a_run_ends_when_the_program_ends_though_a_grandchild_holds_its_output(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "grandchild.py"), "w", encoding="utf-8") as f:
+                # The grandchild leaves the run's process group and keeps its stdout; its pid is
+                # written down so that the test can end it.
+                f.write("import asyncio, os, subprocess, sys\n"
+                        "async def main():\n"
+                        "    p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], start_new_session=True)\n"
+                        "    open(os.path.join(os.path.dirname(__file__), 'pids'), 'a').write(f'{p.pid}\\n')\n"
+                        "    await asyncio.sleep(1)\n"
+                        "asyncio.run(main())\n")
+            self.addCleanup(kill_listed, os.path.join(tmp, "pids"))
+            spec = os.path.join(tmp, "grandchild.json")
+            with open(spec, "w", encoding="utf-8") as f:
+                json.dump({"name": "py_grandchild", "description": "leaves a grandchild holding its stdout",
+                           "program": ["grandchild.py"]}, f)
+            for mode in ([], ["--no-fork"]):  # a fresh interpreter per run, and the fork server
+                began = time.monotonic()
+                done = subprocess.run([BIN, "--spec", spec, "replay", "py_grandchild", "--schedule", "", "--timeout", "20s", *mode],
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+                self.assertEqual(done.returncode, 0, done.stdout)
+                self.assertIn("verdict: clean", done.stdout)
+                self.assertLess(time.monotonic() - began, 10, f"{mode}: the run waited for the grandchild")
 
 
 if __name__ == "__main__":
