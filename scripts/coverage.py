@@ -22,7 +22,6 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import report_index  # noqa: E402
 import report_io  # noqa: E402
 from faultline_common import guarded, ensure_built, EXIT_OK, EXIT_USAGE, EXIT_INFRA, REPO, REPORTS, ScriptError, load_results, write_atomic  # noqa: E402
 
@@ -147,7 +146,7 @@ def excerpt_html(lines):
 
 def findings_table(scenarios, pages, night):
     """The page's first table: every finding, with its status since the previous night."""
-    status = report_index.statuses(night) if night else {}
+    status = report_io.statuses(night) if night else {}
     rows = []
     for s in scenarios:
         suite = report_io.suite_name(s)

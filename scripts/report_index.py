@@ -72,11 +72,6 @@ def compare(previous, night):
     return night
 
 
-def statuses(night):
-    """finding key -> 'new' or 'still failing', for a night's own page."""
-    return {**{k: "new" for k in night.get("new", [])}, **{k: "still failing" for k in night.get("still", [])}}
-
-
 def read_index(root):
     """The entries of ROOT/index.json, or [] when it is missing or not ours (it is rebuilt)."""
     try:

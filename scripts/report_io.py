@@ -22,6 +22,11 @@ def finding_key(scenario, finding):
     return f"{scenario['name']} | {finding['oracle']} | {finding.get('bucket', finding.get('explanation', ''))}"
 
 
+def statuses(night):
+    """finding key -> 'new' or 'still failing', from the nights index's entry for a run."""
+    return {**{k: "new" for k in night.get("new", [])}, **{k: "still failing" for k in night.get("still", [])}}
+
+
 def summary_markdown(results, title="faultline campaign", night=None):
     """The page a person reads in the morning. `night` (the nights index's entry for this run)
     marks each finding new or still failing and lists what was fixed since the previous night."""
@@ -38,7 +43,7 @@ def summary_markdown(results, title="faultline campaign", night=None):
                      f"{s.get('random_runs')}) | {'yes' if s.get('complete') else 'no'} | {tree_text(s)} | {found} |")
     status = {}
     if night:
-        status = {**{k: "new" for k in night.get("new", [])}, **{k: "still failing" for k in night.get("still", [])}}
+        status = statuses(night)
         lines += ["", f"Since the previous night: {len(night.get('new', []))} new, {len(night.get('still', []))} still failing, "
                       f"{len(night.get('fixed', []))} fixed."]
         lines += [f"- fixed: {f['scenario']}: `{f['oracle']}`: {f['explanation']}" for f in night.get("fixed", [])]

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -64,12 +65,22 @@ const char* kind_word(FaultKind k) {
   return "none";
 }
 
+/// An output unit with its patterns compiled (once per scenario, not per run).
+struct CompiledUnit {
+  std::string name;
+  std::regex begin, commit;
+};
+
+std::vector<CompiledUnit> compile(const std::vector<OutputUnit>& units) {
+  std::vector<CompiledUnit> out;
+  for (const auto& u : units) out.push_back({u.unit, std::regex(u.begin), std::regex(u.commit)});
+  return out;
+}
+
 /// One run's conversation with the child.
 class Session {
  public:
-  Session(int decisions_fd, const std::vector<OutputUnit>& units) : decisions_fd_(decisions_fd) {
-    for (const auto& u : units) units_.push_back({u.unit, std::regex(u.begin), std::regex(u.commit)});
-  }
+  Session(int decisions_fd, const std::vector<CompiledUnit>& units) : decisions_fd_(decisions_fd), units_(units) {}
 
   void on_event(std::string_view line) {
     auto f = fields(line, 4);
@@ -119,20 +130,16 @@ class Session {
   }
 
   void on_output(std::string_view line) {
+    std::string text(line);
     for (const auto& u : units_) {
-      std::string text(line);
       if (std::regex_search(text, u.begin)) ledger::begin(u.name);
       if (std::regex_search(text, u.commit)) ledger::commit(u.name);
     }
-    std::string echo = std::string(line) + "\n";  // the run's output tail keeps the child's output
-    (void)!::write(STDOUT_FILENO, echo.data(), echo.size());
+    text += '\n';  // the run's output tail keeps the child's output
+    (void)!::write(STDOUT_FILENO, text.data(), text.size());
   }
 
  private:
-  struct Unit {
-    std::string name;
-    std::regex begin, commit;
-  };
   void write_all(const std::string& s) {
     std::size_t done = 0;
     while (done < s.size()) {
@@ -143,7 +150,7 @@ class Session {
     }
   }
   int decisions_fd_;
-  std::vector<Unit> units_;
+  const std::vector<CompiledUnit>& units_;
   std::map<std::uint64_t, FaultAction> actions_;
 };
 
@@ -193,7 +200,7 @@ struct LineReader {
   ::_exit(127);
 }
 
-int run_external(const ExternalCommand& c, const RunContext& ctx) {
+int run_external(const ExternalCommand& c, const std::vector<CompiledUnit>& units, const RunContext& ctx) {
   int ev[2], dec[2], out[2];
   if (::pipe2(ev, O_CLOEXEC) != 0 || ::pipe2(dec, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) return 126;
   std::string flaws;
@@ -214,7 +221,7 @@ int run_external(const ExternalCommand& c, const RunContext& ctx) {
   ::close(out[1]);
   // NOTE: the run ends when the child ends, not at EOF: a grandchild may hold its pipes open.
   int end_fd = served ? server->fd() : static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  Session session(dec[1], c.output_units);
+  Session session(dec[1], units);
   LineReader events{ev[0], {}}, output{out[0], {}};
   bool ended = false;
   while (events.open || output.open) {
@@ -254,7 +261,8 @@ int run_external(const ExternalCommand& c, const RunContext& ctx) {
 }  // namespace
 
 std::function<int(const RunContext&)> external_program(ExternalCommand command) {
-  return [command = std::move(command)](const RunContext& ctx) { return run_external(command, ctx); };
+  auto units = std::make_shared<const std::vector<CompiledUnit>>(compile(command.output_units));
+  return [command = std::move(command), units](const RunContext& ctx) { return run_external(command, *units, ctx); };
 }
 
 }  // namespace faultline

@@ -99,20 +99,17 @@ void Recorder::keep(const TraceEntry& e) noexcept {
 }
 
 FaultAction Recorder::on_await(const std::source_location& site, std::uint64_t task_id, const char* task_name) noexcept {
-  std::uint64_t ordinal = ++r_.await_points;
-  if (ordinal > limits_.max_await_points) [[unlikely]]
-    stop_run(RunLimitHit::awaits, "the run passed " + std::to_string(limits_.max_await_points) + " await points");
-  return await_at(site_id(site), ordinal, task_id, task_name);
+  return await_at(site_id(site), task_id, task_name);
 }
 
 FaultAction Recorder::on_await_text(std::string_view site, std::uint64_t task_id, const char* task_name) noexcept {
+  return await_at(site_id(site), task_id, task_name);
+}
+
+FaultAction Recorder::await_at(std::uint16_t sid, std::uint64_t task_id, const char* task_name) noexcept {
   std::uint64_t ordinal = ++r_.await_points;
   if (ordinal > limits_.max_await_points) [[unlikely]]
     stop_run(RunLimitHit::awaits, "the run passed " + std::to_string(limits_.max_await_points) + " await points");
-  return await_at(site_id(site), ordinal, task_id, task_name);
-}
-
-FaultAction Recorder::await_at(std::uint16_t sid, std::uint64_t ordinal, std::uint64_t task_id, const char* task_name) noexcept {
   if (sid == kOtherSites) ++r_.overflow.sites;
   SiteEntry& se = r_.sites[sid];
   ++se.hits;

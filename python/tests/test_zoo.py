@@ -96,6 +96,25 @@ class ZooTest(unittest.TestCase):
                 self.assertIn("verdict: clean", done.stdout)
                 self.assertLess(time.monotonic() - began, 10, f"{mode}: the run waited for the grandchild")
 
+    def test_units_declared_on_output_lines_protect_an_unmodified_program(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, body in (("finishes", "print('[0] Started!')\n    await asyncio.sleep(1)\n    print('[0] Successfully done!')"),
+                               ("drops", "print('[0] Started!')\n    await asyncio.sleep(1)")):
+                with open(os.path.join(tmp, f"{name}.py"), "w", encoding="utf-8") as f:
+                    f.write(f"import asyncio\nasync def main():\n    {body}\nasyncio.run(main())\n")
+                spec = os.path.join(tmp, f"{name}.json")
+                with open(spec, "w", encoding="utf-8") as f:
+                    json.dump({"name": f"py_{name}", "description": "d", "program": [f"{name}.py"],
+                               "output_units": [{"unit": "work0", "begin": r"^\[0\] Started!", "commit": r"^\[0\] Successfully done!"}]}, f)
+                done = subprocess.run([BIN, "--spec", spec, "replay", f"py_{name}", "--schedule", "", "--no-fork"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+                if name == "finishes":
+                    self.assertEqual(done.returncode, 0, done.stdout)
+                else:
+                    self.assertEqual(done.returncode, 1, done.stdout)
+                    self.assertIn("VIOLATION protected-work", done.stdout)
+                    self.assertIn("work0", done.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()

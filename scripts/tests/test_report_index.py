@@ -16,7 +16,7 @@ sys.path.insert(0, SCRIPTS)
 
 import coverage as coverage_report  # noqa: E402
 import report_index  # noqa: E402
-from faultline_common import write_atomic  # noqa: E402
+from faultline_common import current_umask, write_atomic  # noqa: E402
 from test_scripts import BIN, finding, results, scenario  # noqa: E402
 
 
@@ -161,12 +161,6 @@ class TwoNightsTest(unittest.TestCase):
             subprocess.run([browser, *flags, f"--screenshot={shot}", "--window-size=1280,1000", "file://" + page],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
             self.assertGreater(os.path.getsize(shot), 10000)
-
-
-def current_umask():
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 if __name__ == "__main__":

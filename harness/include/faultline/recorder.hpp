@@ -49,7 +49,7 @@ class Recorder final : public AwaitSink, public RuntimeObserver, public LedgerSi
   std::uint16_t site_id(const std::source_location& site) noexcept;
   std::uint16_t site_id(std::string_view text) noexcept;
   std::uint16_t new_site(const std::string& text) noexcept;
-  FaultAction await_at(std::uint16_t sid, std::uint64_t ordinal, std::uint64_t task_id, const char* task_name) noexcept;
+  FaultAction await_at(std::uint16_t sid, std::uint64_t task_id, const char* task_name) noexcept;
   LedgerUnit* unit(std::string_view name) noexcept;
   void note(const std::string& line) noexcept;
   void keep(const TraceEntry& e) noexcept;
