@@ -33,3 +33,16 @@ function(faultline_add_scenarios target)
     gtest_discover_tests(${target}_gtest DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)
   endif()
 endfunction()
+
+# faultline_instrument_asio(<target>)
+#
+# Puts an unmodified Boost.Asio program under faultline: every co_await of an Asio operation in
+# <target>'s sources becomes an await point (custom handler tracking, <faultline/asio/tracking.hpp>).
+# Nothing in the sources changes but the ledger calls around protected work. Every target of one
+# binary that includes Asio must be instrumented alike (tracking changes Asio's object layouts).
+function(faultline_instrument_asio target)
+  if(NOT TARGET faultline::asio)
+    message(FATAL_ERROR "faultline_instrument_asio(${target}): faultline::asio is missing; find_package(faultline) first")
+  endif()
+  target_link_libraries(${target} PUBLIC faultline::asio)
+endfunction()

@@ -1,7 +1,7 @@
 """Human and CI views of a results.json: summary.md and junit.xml (standard library only)."""
 from xml.sax.saxutils import escape, quoteattr
 
-ORACLES = ["exit-code", "protected-work", "hung-future", "leaked-task", "swallowed-cancel", "crash"]
+ORACLES = ["exit-code", "protected-work", "hung-future", "leaked-task", "swallowed-cancel", "lost-exception", "crash"]
 
 
 def suite_name(scenario):

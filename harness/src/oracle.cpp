@@ -8,7 +8,8 @@ namespace faultline {
 const std::vector<std::string>& all_oracles() {
   static const std::vector<std::string> ids = {oracle_id::exit_code,      oracle_id::protected_work,
                                                oracle_id::hung_future,    oracle_id::leaked_task,
-                                               oracle_id::swallowed_cancel, oracle_id::crash};
+                                               oracle_id::swallowed_cancel, oracle_id::lost_exception,
+                                               oracle_id::crash};
   return ids;
 }
 
@@ -91,7 +92,7 @@ Verdict judge(const Scenario& scenario, const RunRecord& rec, const RunOutcome& 
   } else if (rec.futures_created.load() != rec.futures_resolved.load()) {
     hung = true;
     add(oracle_id::hung_future, std::to_string(rec.futures_created.load() - rec.futures_resolved.load()) +
-                                    " future(s) created by submit() never resolved", "future");
+                                    " future(s) or awaited operation(s) never resolved", "future");
   }
 
   std::uint32_t leaked = rec.destroyed_pending.load() - std::min(rec.destroyed_pending.load(), rec.protected_cut.load());
@@ -99,6 +100,10 @@ Verdict judge(const Scenario& scenario, const RunRecord& rec, const RunOutcome& 
   if (rec.posted_after_close.load() > 0)
     add(oracle_id::leaked_task, std::to_string(rec.posted_after_close.load()) + " completion(s) posted to a closed loop", "posted after close");
 
+  if (rec.lost_exceptions.load() > 0) {
+    add(oracle_id::lost_exception, std::to_string(rec.lost_exceptions.load()) +
+                                       " task(s) ended by an exception that nobody sees (co_spawn(..., detached))", "detached");
+  }
   if (rec.swallowed.load() > 0)
     add(oracle_id::swallowed_cancel, std::to_string(rec.swallowed.load()) + " cancelled task(s) finished normally without uncancel", "");
 

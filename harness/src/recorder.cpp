@@ -222,6 +222,11 @@ void Recorder::task_destroyed_pending(std::uint64_t id, const char* name, const 
   note("task " + std::string(name) + "#" + std::to_string(id) + " destroyed while pending" +
        (waiting_at[0] != '\0' ? std::string(" (waiting at ") + waiting_at + ")" : std::string(" (never started)")));
 }
+void Recorder::exception_lost(std::uint64_t id, const char* name, const char* waiting_at, const char* what) {
+  r_.lost_exceptions.fetch_add(1, std::memory_order_relaxed);
+  note("task " + std::string(name) + "#" + std::to_string(id) + " ended by an exception nobody sees (" + what + ")" +
+       (waiting_at[0] != '\0' ? std::string(", last awaiting at ") + waiting_at : std::string()));
+}
 void Recorder::cancel_swallowed(std::uint64_t id, const char* name) {
   r_.swallowed.fetch_add(1, std::memory_order_relaxed);
   note("task " + std::string(name) + "#" + std::to_string(id) + " was cancelled but finished normally (no uncancel)");

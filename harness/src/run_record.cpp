@@ -23,7 +23,7 @@ void reset(RunRecord& r) {
   r.site_count = 0;
   r.task_name_count = 0;
   r.overflow = {};
-  for (auto* c : {&r.tasks_created, &r.tasks_finished, &r.destroyed_pending, &r.swallowed, &r.futures_created,
+  for (auto* c : {&r.tasks_created, &r.tasks_finished, &r.destroyed_pending, &r.swallowed, &r.lost_exceptions, &r.futures_created,
                   &r.futures_resolved, &r.protected_begun, &r.protected_committed, &r.protected_cut,
                   &r.posted_after_close, &r.deadlocks})
     c->store(0, std::memory_order_relaxed);

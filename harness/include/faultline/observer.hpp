@@ -22,6 +22,10 @@ class RuntimeObserver {
                                       const char* /*waiting_at*/) {}
   /// A task was cancelled, did not call uncancel, and still ended normally.
   virtual void cancel_swallowed(std::uint64_t /*task_id*/, const char* /*name*/) {}
+  /// A task ended by an exception that nobody will ever see (Asio's co_spawn(..., detached)
+  /// drops it); `waiting_at` is its last await site, `what` the exception's text.
+  virtual void exception_lost(std::uint64_t /*task_id*/, const char* /*name*/, const char* /*waiting_at*/,
+                              const char* /*what*/) {}
   virtual void future_created(std::uint64_t /*future_id*/) {}
   virtual void future_resolved(std::uint64_t /*future_id*/) {}
   virtual void protected_begun(std::uint64_t /*task_id*/, const char* /*name*/) {}

@@ -18,6 +18,7 @@ inline constexpr const char* protected_work = "protected-work";
 inline constexpr const char* hung_future = "hung-future";
 inline constexpr const char* leaked_task = "leaked-task";
 inline constexpr const char* swallowed_cancel = "swallowed-cancel";
+inline constexpr const char* lost_exception = "lost-exception";
 inline constexpr const char* crash = "crash";
 /// A replay that does not reproduce the run's trace (docs/architecture.md, "Where runs happen").
 inline constexpr const char* nondeterminism = "nondeterminism";

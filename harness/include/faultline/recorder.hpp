@@ -30,6 +30,7 @@ class Recorder final : public AwaitSink, public RuntimeObserver, public LedgerSi
   void task_finished(std::uint64_t id, TaskEnd how) override;
   void task_destroyed_pending(std::uint64_t id, const char* name, const char* waiting_at) override;
   void cancel_swallowed(std::uint64_t id, const char* name) override;
+  void exception_lost(std::uint64_t id, const char* name, const char* waiting_at, const char* what) override;
   void future_created(std::uint64_t id) override;
   void future_resolved(std::uint64_t id) override;
   void protected_begun(std::uint64_t id, const char* name) override;

@@ -120,7 +120,7 @@ struct RunRecord {
     std::uint64_t sites, task_names, units, steps, problems;
   } overflow;
   // Runtime events.
-  std::atomic<std::uint32_t> tasks_created, tasks_finished, destroyed_pending, swallowed;
+  std::atomic<std::uint32_t> tasks_created, tasks_finished, destroyed_pending, swallowed, lost_exceptions;
   std::atomic<std::uint32_t> futures_created, futures_resolved;
   std::atomic<std::uint32_t> protected_begun, protected_committed, protected_cut;
   std::atomic<std::uint32_t> posted_after_close, deadlocks;

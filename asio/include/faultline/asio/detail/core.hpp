@@ -1,0 +1,56 @@
+#pragma once
+/// The adapter's bookkeeping, free of Asio: coroutines, await points, faults in flight and the
+/// operations a coroutine waits on. Everything is per OS thread (faultline's sink is), so an
+/// io_context run on another thread is simply not hooked.
+#include <cstdint>
+#include <exception>
+#include <functional>
+
+#include <faultline/asio/tracking.hpp>
+#include <faultline/hook.hpp>
+
+namespace faultline::asio_detail {
+
+/// True while a faultline run is on this thread: every hook below returns at once otherwise.
+inline bool active() noexcept { return faultline::detail::current_sink != nullptr; }
+
+/// What the adapter needs of a coroutine's cancellation state, given by instrument.hpp.
+struct state_access {
+  void* impl = nullptr;                              ///< the state's private impl (null: no slot)
+  void (*emit)(void* impl, bool mark_cancelled) = nullptr;  ///< emit terminal on its signal
+  bool (*cancelled)(void* impl) = nullptr;           ///< the state says cancelled
+};
+
+/// A co_await began in coroutine frame `entry` (its bottom frame, stable for its life), in the
+/// coroutine whose resume function is `resume`. `post` queues a function on the coroutine's
+/// executor, for the faults that act while the operation is pending. The await point is hooked
+/// here when `site` has a location (use_awaitable_t<>() at the call), else when its operation
+/// is created (asio::use_awaitable, whose site is then the operation's name).
+void begin_await(const void* entry, const void* resume, const source_site& site, const state_access& state,
+                 std::function<void(std::function<void()>)> post) noexcept;
+/// A step of co_spawn's own entry point (its first dispatch registers a new coroutine; its
+/// last post ends one): not an await point.
+void begin_spawn_step(const void* entry, const source_site& site, const state_access& state) noexcept;
+/// The co_await's initiation returned (the operation started, or completed inline).
+void end_location() noexcept;
+
+/// An operation was created: stamps it with its coroutine and, if it is the first one a
+/// co_await started, with that await point.
+void stamp_op(tracked_op& op, const char* object_type, const char* op_name) noexcept;
+/// The invocation is about to start. `ec` is the handler's error code if its first argument is
+/// one (a fault may replace it), else null.
+void begin_invocation(void* ec, void (*set_error)(void* ec, int which, int code)) noexcept;
+
+/// A detached coroutine (co_spawn(..., detached)) ended; `error` is the exception that ended it.
+void detached_end(const std::exception_ptr& error) noexcept;
+
+/// Ends the adapter's run on this thread: operations neither invoked nor destroyed are counted
+/// as never resolved. Called by the scenario glue after the program returned.
+void end_run() noexcept;
+/// Starts a run: forgets everything the last one left.
+void begin_run() noexcept;
+
+/// Error codes an injected fault makes an operation complete with.
+enum injected_error_code { injected_throw = 1 };
+
+}  // namespace faultline::asio_detail

@@ -1,0 +1,134 @@
+#pragma once
+/// Force-included first into every source of a target built with faultline_instrument_asio():
+/// the bodies of the handler-tracking hooks, which need Asio's types, and the two changes to
+/// Asio's defaults a run needs. Outside a faultline run every hook returns at once.
+#include <coroutine>
+#include <cstring>
+#include <exception>
+#include <tuple>
+#include <type_traits>
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <faultline/asio/detail/core.hpp>
+
+namespace faultline::asio_detail {
+
+// NOTE: a coroutine's cancellation state keeps its signal private. Explicit instantiation may
+// name a private member (C++ [temp.spec]/6), which is how the adapter reaches it to deliver a
+// terminal cancellation exactly as the state's own parent slot would (mark it, emit it).
+struct state_impl_tag {
+  friend auto state_impl_member(state_impl_tag);
+};
+template <auto Member>
+struct state_impl_access {
+  friend auto state_impl_member(state_impl_tag) { return Member; }
+};
+template struct state_impl_access<&boost::asio::cancellation_state::impl_>;
+
+inline auto* state_impl(boost::asio::cancellation_state s) noexcept { return s.*state_impl_member(state_impl_tag{}); }
+using state_impl_type = std::remove_pointer_t<decltype(state_impl(boost::asio::cancellation_state{}))>;
+
+inline state_access access_of(boost::asio::cancellation_state s) noexcept {
+  state_access a;
+  a.impl = state_impl(s);
+  a.emit = [](void* impl, bool mark_cancelled) {
+    auto* p = static_cast<state_impl_type*>(impl);
+    if (mark_cancelled) p->cancelled_ = boost::asio::cancellation_type::terminal;
+    p->signal_.emit(boost::asio::cancellation_type::terminal);
+  };
+  a.cancelled = [](void* impl) { return static_cast<state_impl_type*>(impl)->cancelled_ != boost::asio::cancellation_type::none; };
+  return a;
+}
+
+/// The category of the error an injected `throw` makes an operation fail with.
+const boost::system::error_category& injected_category() noexcept;
+/// A cancellation slot of a signal that lives until the run ends (co_spawn(..., detached)).
+boost::asio::cancellation_slot detached_spawn_slot() noexcept;
+
+/// A coroutine frame's caller (a protected member: a pointer to it taken through a derived class
+/// is an ordinary pointer to the base's member).
+template <typename Frame>
+struct frame_peek : Frame {
+  static auto caller() { return &frame_peek::caller_; }
+};
+
+template <typename Frame>
+location_scope::location_scope(Frame* frame, source_site site) : frame_scope_(false) {
+  if (!active()) [[likely]] return;
+  auto* thread = frame->detach_thread();  // NOTE: the frame's public way to its thread; put back at once
+  frame->attach_thread(thread);
+  state_access state = access_of(thread->get_cancellation_state());
+  frame_scope_ = true;
+  if (site.function != nullptr && std::strcmp(site.function, "co_spawn_entry_point") == 0) {
+    begin_spawn_step(thread->entry_point(), site, state);
+    return;
+  }
+  auto ex = thread->get_executor();
+  // NOTE: the awaiting coroutine's resume function names it (every coroutine frame starts with
+  // it, the ABI GCC and Clang share); asio::use_awaitable itself carries no source location.
+  // `frame` is use_awaitable's own initiating coroutine: the program's is the one that called it.
+  Frame* awaiting = frame->*frame_peek<Frame>::caller();
+  if (awaiting == nullptr) awaiting = frame;
+  void* resume = *static_cast<void**>(std::coroutine_handle<Frame>::from_promise(*awaiting).address());
+  begin_await(thread->entry_point(), resume, site, state,
+              [ex](std::function<void()> f) { boost::asio::post(ex, std::move(f)); });
+}
+
+inline location_scope::~location_scope() {
+  if (frame_scope_) end_location();
+}
+
+template <typename Context, typename Op>
+void on_creation(Context&, Op& op, const char* object_type, const void*, std::uintmax_t, const char* op_name) noexcept {
+  if (!active()) [[likely]] return;
+  stamp_op(op, object_type, op_name);
+}
+
+template <typename... Args>
+void on_invocation_begin(Args&... args) noexcept {
+  if (!active()) [[likely]] return;
+  void* ec = nullptr;
+  if constexpr (sizeof...(Args) > 0) {
+    auto& first = std::get<0>(std::tie(args...));
+    if constexpr (std::is_same_v<std::remove_reference_t<decltype(first)>, boost::system::error_code>) ec = &first;
+  }
+  begin_invocation(ec, [](void* p, int which, int code) {
+    auto& e = *static_cast<boost::system::error_code*>(p);
+    e = which == 0 ? boost::system::error_code(boost::asio::error::operation_aborted)
+                   : boost::system::error_code(code, injected_category());
+  });
+}
+
+}  // namespace faultline::asio_detail
+
+namespace boost::asio {
+
+/// In a run, every co_spawn(..., detached) gets a cancellation slot, as if the program had
+/// bound one: without it Asio gives the coroutine no cancellation state at all, and a terminal
+/// cancellation could not reach it. Outside a run the slot is unconnected, as Asio's default.
+template <typename CancellationSlot>
+struct associated_cancellation_slot<detail::detached_handler, CancellationSlot> {
+  typedef cancellation_slot type;
+  static type get(const detail::detached_handler&, const CancellationSlot& = CancellationSlot()) noexcept {
+    return ::faultline::asio_detail::detached_spawn_slot();
+  }
+};
+
+namespace detail {
+/// A void coroutine spawned detached ended: how (normally, cancelled, or by an exception that
+/// Asio's detached would drop) is what the lost-exception and swallowed-cancel oracles judge.
+template <>
+inline void detached_handler::operator()<std::exception_ptr>(std::exception_ptr error) {
+  ::faultline::asio_detail::detached_end(error);
+}
+}  // namespace detail
+
+}  // namespace boost::asio

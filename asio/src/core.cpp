@@ -1,0 +1,400 @@
+#include <faultline/asio/instrument.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include "symbols.hpp"
+
+#include <deque>
+#include <map>
+#include <tuple>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/system/system_error.hpp>
+
+#include <faultline/observer.hpp>
+
+namespace faultline::asio_detail {
+namespace {
+
+/// "ns::session(tcp::socket) [clone .actor]" -> "session"; a lambda keeps its enclosing name.
+std::string short_function(std::string full) {
+  if (auto clone = full.find(" [clone"); clone != std::string::npos) full.resize(clone);
+  auto cut_arguments = [](std::string& s) {  // the last top-level "(...)" and what follows it
+    int depth = 0;
+    for (std::size_t i = s.size(); i-- > 0;) {
+      if (s[i] == ')') ++depth;
+      if (s[i] == '(' && depth > 0 && --depth == 0) {
+        s.resize(i);
+        return;
+      }
+    }
+  };
+  cut_arguments(full);
+  if (auto lambda = full.find("::{lambda"); lambda != std::string::npos) {
+    full.resize(lambda);
+    cut_arguments(full);
+  }
+  if (auto colon = full.rfind("::"); colon != std::string::npos) full.erase(0, colon + 2);
+  if (auto space = full.rfind(' '); space != std::string::npos) full.erase(0, space + 1);
+  return full.empty() ? "coroutine" : full;
+}
+
+struct Coroutine {
+  std::string name;            ///< the function of its first co_await ("" until then)
+  std::string waiting_at;      ///< the site of its last co_await
+  state_access state;          ///< its cancellation state as of its last co_await
+  bool announced = false;      ///< task_created was reported
+  bool cancel_delivered = false;
+};
+
+struct Scope {
+  std::uint32_t coroutine = 0;
+  std::uint32_t previous_current = 0;
+  std::uint64_t ordinal = 0;   ///< the await point (0: co_spawn's own step)
+  bool op_attached = false;
+  int fault = -1;              ///< index into faults
+  bool hooked = false;         ///< the hook was called for it
+  std::function<void(std::function<void()>)> post;  ///< queues work on the coroutine's executor
+};
+
+struct FaultInFlight {
+  FaultAction action;
+  std::uint32_t coroutine = 0;
+  state_access state;
+  bool op_pending = false;     ///< its operation started and has not completed
+  bool done = false;           ///< it took effect (or can no longer)
+  std::function<void(std::function<void()>)> post;
+};
+
+class Core {
+ public:
+  std::vector<Coroutine> coroutines;  // id = index + 1
+  std::unordered_map<const void*, std::uint32_t> by_entry;
+  std::vector<int> spawn_first_lines;  // the line of co_spawn_entry_point's first dispatch
+  std::vector<Scope> scopes;
+  std::vector<std::uint32_t> invocations;  // current coroutine before each invocation
+  std::uint32_t current = 0;
+  std::vector<FaultInFlight> faults;
+  struct {
+    bool valid = false;
+    std::uint64_t ordinal = 0;
+    std::uint32_t coroutine = 0;
+  } completing;
+  std::uint64_t unresolved = 0;  // stamped operations neither invoked nor destroyed
+  std::unordered_map<std::uint64_t, std::string> site_text;  // by (file pointer, line)
+  std::deque<boost::asio::cancellation_signal> spawn_signals;
+
+  Coroutine* coroutine(std::uint32_t id) { return id == 0 || id > coroutines.size() ? nullptr : &coroutines[id - 1]; }
+
+  void set_current(std::uint32_t id) {
+    current = id;
+    faultline::set_current_task(id);
+  }
+
+  std::uint32_t register_coroutine(const void* entry, const state_access& state) {
+    coroutines.push_back(Coroutine{});
+    coroutines.back().state = state;
+    auto id = static_cast<std::uint32_t>(coroutines.size());
+    by_entry[entry] = id;
+    return id;
+  }
+
+  std::unordered_map<const void*, std::string> names;  // by resume function
+  std::map<std::tuple<const char*, const char*, std::string>, std::string> op_texts;
+
+  /// "socket.async_receive (session)": the site of an await whose co_await has no location.
+  const std::string& op_text(const char* object_type, const char* op_name, const std::string& coroutine) {
+    auto key = std::make_tuple(object_type, op_name, coroutine);
+    auto it = op_texts.find(key);
+    if (it != op_texts.end()) return it->second;
+    return op_texts[key] = std::string(object_type ? object_type : "?") + "." + (op_name ? op_name : "?") + " (" + coroutine + ")";
+  }
+
+  /// The coroutine function whose resume function is `resume`, as the symbol table names it.
+  const std::string& name_of(const void* resume) {
+    auto it = names.find(resume);
+    if (it != names.end()) return it->second;
+    std::string full = function_name_at(resume);
+    return names[resume] = full.empty() ? "coroutine" : short_function(full);
+  }
+
+  const std::string& text_of(const source_site& site) {
+    std::uint64_t key = reinterpret_cast<std::uintptr_t>(site.file) * 131 + static_cast<std::uint64_t>(site.line);
+    auto it = site_text.find(key);
+    if (it != site_text.end()) return it->second;
+    std::string function = short_function(site.function ? site.function : "?");
+    std::string file = site.file ? site.file : "?";
+    if (auto slash = file.rfind('/'); slash != std::string::npos) file.erase(0, slash + 1);
+    return site_text[key] = file + ":" + std::to_string(site.line) + " (" + function + ")";
+  }
+
+  /// An operation ended without its handler running (its io_context destroyed it).
+  void destroyed(std::uint32_t coroutine_id) {
+    if (unresolved > 0) --unresolved;
+    if (RuntimeObserver* o = observer()) o->future_resolved(0);
+    Coroutine* c = coroutine(coroutine_id);
+    if (c == nullptr) return;
+    if (RuntimeObserver* o = observer())
+      o->task_destroyed_pending(coroutine_id, c->name.empty() ? "coroutine" : c->name.c_str(), c->waiting_at.c_str());
+  }
+
+  void flush_completion() {
+    if (!completing.valid) return;
+    completing.valid = false;
+    destroyed(completing.coroutine);
+  }
+
+  void reset() {
+    coroutines.clear();
+    by_entry.clear();
+    scopes.clear();
+    invocations.clear();
+    faults.clear();
+    completing = {};
+    unresolved = 0;
+    current = 0;
+    // NOTE: the signals go last: co_spawn's cancellation handlers live inside them.
+    spawn_signals.clear();
+  }
+};
+
+thread_local Core core;
+
+
+class InjectedCategory : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "faultline"; }
+  std::string message(int) const override { return "faultline: injected error"; }
+};
+
+void took_effect(FaultInFlight& f) {
+  f.done = true;
+  fault_took_effect(f.action);
+}
+
+/// Delivers a pending operation's `at` fault through its cancellation slot (posted, so that the
+/// operation has really started: a reactor operation registers only after its initiation).
+void deliver_pending(std::size_t index) {
+  if (index >= core.faults.size()) return;
+  FaultInFlight& f = core.faults[index];
+  if (f.done) return;
+  if (f.action.kind == FaultKind::signal) {
+    took_effect(f);
+    std::raise(f.action.arg);
+    return;
+  }
+  if (!f.op_pending || f.state.impl == nullptr) return;  // completed meanwhile: applied at its invocation
+  bool cancel = f.action.kind == FaultKind::cancel;
+  if (cancel) {
+    if (Coroutine* c = core.coroutine(f.coroutine)) c->cancel_delivered = true;
+  }
+  f.state.emit(f.state.impl, cancel);
+}
+
+}  // namespace
+
+const boost::system::error_category& injected_category() noexcept {
+  static const InjectedCategory category;
+  return category;
+}
+
+boost::asio::cancellation_slot detached_spawn_slot() noexcept {
+  if (!active()) return {};
+  return core.spawn_signals.emplace_back().slot();
+}
+
+void begin_run() noexcept { core.reset(); }
+
+void end_run() noexcept {
+  core.flush_completion();
+  // NOTE: what is still unresolved here was neither invoked nor destroyed: the program left its
+  // io_context (or a coroutine) alive. The observer's futures count it as never resolved.
+  core.reset();
+}
+
+void begin_spawn_step(const void* entry, const source_site& site, const state_access& state) noexcept {
+  auto it = core.by_entry.find(entry);
+  bool known_first_line = false;
+  for (int l : core.spawn_first_lines) known_first_line = known_first_line || l == site.line;
+  std::uint32_t id;
+  if (it == core.by_entry.end()) {
+    if (!known_first_line) core.spawn_first_lines.push_back(site.line);
+    id = core.register_coroutine(entry, state);
+  } else if (known_first_line) {
+    id = core.register_coroutine(entry, state);  // a new coroutine in a reused frame
+  } else {
+    id = it->second;  // the entry point's last step
+  }
+  core.scopes.push_back(Scope{id, core.current, 0, false, -1});
+  core.set_current(id);
+}
+
+/// Calls the hook for the await point of `scope`, whose site reads `text`.
+void hook(Scope& scope, const std::string& text) {
+  Coroutine& c = core.coroutines[scope.coroutine - 1];
+  if (!c.announced) {
+    c.announced = true;
+    if (RuntimeObserver* o = observer()) o->task_created(scope.coroutine, c.name.c_str());
+  }
+  c.waiting_at = text;
+  scope.hooked = true;
+  FaultAction action = at_await_point_text(text, scope.coroutine, c.name.c_str());
+  // NOTE: an await point past the schedule gets no ordinal back; it still starts an operation.
+  scope.ordinal = action.ordinal != 0 ? action.ordinal : ~std::uint64_t{0};
+  if (!action) return;
+  FaultInFlight f;
+  f.action = action;
+  f.coroutine = scope.coroutine;
+  f.state = c.state;
+  f.post = std::move(scope.post);
+  scope.fault = static_cast<int>(core.faults.size());
+  core.faults.push_back(std::move(f));
+  if (action.kind == FaultKind::exit && action.timing == FaultTiming::at) {
+    took_effect(core.faults.back());
+    std::exit(action.arg);  // NOTE: exit=C in plain Asio code: a fatal path calls exit(C) before the operation starts
+  }
+}
+
+void begin_await(const void* entry, const void* resume, const source_site& site, const state_access& state,
+                 std::function<void(std::function<void()>)> post) noexcept {
+  auto it = core.by_entry.find(entry);
+  std::uint32_t id = it != core.by_entry.end() ? it->second : core.register_coroutine(entry, state);
+  Coroutine& c = core.coroutines[id - 1];
+  c.name = core.name_of(resume);
+  c.state = state;
+  Scope scope{id, core.current, 0, false, -1};
+  scope.post = std::move(post);
+  core.set_current(id);
+  if (site.file != nullptr && site.line > 0) {
+    hook(scope, core.text_of(site));
+  } else {
+    scope.ordinal = ~std::uint64_t{0};  // hooked when its operation is created, by its name
+  }
+  core.scopes.push_back(std::move(scope));
+}
+
+void end_location() noexcept {
+  if (core.scopes.empty()) return;
+  Scope scope = core.scopes.back();
+  core.scopes.pop_back();
+  core.set_current(scope.previous_current);
+  if (scope.fault < 0) return;
+  FaultInFlight& f = core.faults[static_cast<std::size_t>(scope.fault)];
+  if (f.action.timing != FaultTiming::at || f.done) return;
+  if (f.action.kind == FaultKind::cancel || f.action.kind == FaultKind::throw_error || f.action.kind == FaultKind::signal) {
+    auto index = static_cast<std::size_t>(scope.fault);
+    if (f.post) f.post([index] { deliver_pending(index); });
+  }
+}
+
+void stamp_op(tracked_op& op, const char* object_type, const char* op_name) noexcept {
+  if (!core.scopes.empty()) {
+    Scope& s = core.scopes.back();
+    op.faultline_coroutine = s.coroutine;
+    if (s.ordinal != 0 && !s.hooked) hook(s, core.op_text(object_type, op_name, core.coroutines[s.coroutine - 1].name));
+    if (s.ordinal != 0 && !s.op_attached) {
+      s.op_attached = true;
+      op.faultline_ordinal = s.ordinal;
+      if (s.fault >= 0) core.faults[static_cast<std::size_t>(s.fault)].op_pending = true;
+    }
+  } else {
+    op.faultline_coroutine = core.current;
+  }
+  if (op.faultline_coroutine != 0) {
+    ++core.unresolved;
+    if (RuntimeObserver* o = observer()) o->future_created(0);
+  }
+}
+
+void on_completion(const tracked_op& op) noexcept {
+  if (!active()) [[likely]] return;
+  core.flush_completion();  // a completion with no invocation since: that operation was destroyed
+  if (op.faultline_coroutine == 0) return;
+  core.completing = {true, op.faultline_ordinal, op.faultline_coroutine};
+}
+
+void begin_invocation(void* ec, void (*set_error)(void*, int, int)) noexcept {
+  core.invocations.push_back(core.current);
+  if (!core.completing.valid) return;
+  core.completing.valid = false;
+  if (core.unresolved > 0) --core.unresolved;
+  if (RuntimeObserver* o = observer()) o->future_resolved(0);
+  core.set_current(core.completing.coroutine);
+  std::uint64_t ordinal = core.completing.ordinal;
+  if (ordinal == 0) return;
+  for (FaultInFlight& f : core.faults) {
+    if (f.action.ordinal != ordinal) continue;
+    f.op_pending = false;
+    if (f.done) return;
+    Coroutine* c = core.coroutine(f.coroutine);
+    switch (f.action.kind) {
+      case FaultKind::cancel:
+        // The cancellation reached the operation (at), or lands just after it completed (after):
+        // either way the co_await sees operation_aborted and the state stays cancelled.
+        if (f.state.impl != nullptr) f.state.emit(f.state.impl, true);
+        if (c != nullptr) c->cancel_delivered = true;
+        if (ec != nullptr) set_error(ec, 0, 0);
+        took_effect(f);
+        break;
+      case FaultKind::throw_error:
+        if (ec == nullptr) return;  // the operation has no error to fail with: the fault cannot act
+        set_error(ec, 1, injected_throw);
+        took_effect(f);
+        break;
+      case FaultKind::signal:
+        took_effect(f);
+        std::raise(f.action.arg);
+        break;
+      case FaultKind::exit:
+        took_effect(f);
+        std::exit(f.action.arg);
+      case FaultKind::none:
+        break;
+    }
+    return;
+  }
+}
+
+void on_invocation_end() noexcept {
+  if (!active()) [[likely]] return;
+  if (core.invocations.empty()) return;
+  core.set_current(core.invocations.back());
+  core.invocations.pop_back();
+}
+
+void detached_end(const std::exception_ptr& error) noexcept {
+  if (!active()) return;
+  std::uint32_t id = core.current;
+  Coroutine* c = core.coroutine(id);
+  const char* name = c != nullptr && !c->name.empty() ? c->name.c_str() : "coroutine";
+  RuntimeObserver* o = observer();
+  if (o == nullptr) return;
+  bool cancelled = c != nullptr && c->cancel_delivered;
+  if (!error) {
+    bool still_cancelled = cancelled && c->state.impl != nullptr && c->state.cancelled(c->state.impl);
+    if (still_cancelled) o->cancel_swallowed(id, name);
+    o->task_finished(id, TaskEnd::value);
+    return;
+  }
+  std::string what = "unknown exception";
+  bool aborted = false;
+  try {
+    std::rethrow_exception(error);
+  } catch (const boost::system::system_error& e) {
+    what = e.what();
+    aborted = e.code() == boost::asio::error::operation_aborted;
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  if (aborted && cancelled) {
+    o->task_finished(id, TaskEnd::cancelled);  // a cancelled coroutine's normal end
+    return;
+  }
+  o->task_finished(id, TaskEnd::error);
+  o->exception_lost(id, name, (c != nullptr ? c->waiting_at : std::string()).c_str(), what.c_str());
+}
+
+}  // namespace faultline::asio_detail

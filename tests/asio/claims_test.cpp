@@ -1,0 +1,245 @@
+// The claims the Asio adapter builds on, each checked on real Asio code compiled with the
+// adapter (this file links faultline::asio, so it is instrumented like a user's program):
+// where a co_await is seen, what a fault does to the operation, what the oracles' events are.
+#include <faultline/asio/scenario.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/connect_pair.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <gtest/gtest.h>
+
+#include <faultline/asio/detail/core.hpp>
+#include <faultline/hook.hpp>
+#include <faultline/observer.hpp>
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+// NOTE: outside the anonymous namespace: a coroutine is named by its resume function's symbol,
+// which dladdr finds only for functions with external linkage.
+asio::awaitable<void> wait_long(std::string& outcome) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::seconds(10));
+  try { co_await timer.async_wait(asio::use_awaitable); outcome = "expired"; }
+  catch (const boost::system::system_error& e) { outcome = e.code().message(); }
+}
+
+constexpr int kLocatedLine = __LINE__ + 3;
+asio::awaitable<void> wait_twice_located() {
+  asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(1));
+  co_await timer.async_wait(asio::use_awaitable_t<>());
+  co_await timer.async_wait(asio::use_awaitable_t<>());
+}
+
+namespace {
+
+/// Records every await point and returns the scripted fault at its ordinal.
+class ScriptSink : public faultline::AwaitSink {
+ public:
+  std::map<std::uint64_t, faultline::FaultAction> script;
+  std::vector<std::string> sites, tasks;
+  std::vector<std::uint64_t> effects;
+  faultline::FaultAction on_await(const std::source_location&, std::uint64_t, const char*) noexcept override { return {}; }
+  faultline::FaultAction on_await_text(std::string_view site, std::uint64_t, const char* task) noexcept override {
+    sites.emplace_back(site);
+    tasks.emplace_back(task);
+    auto it = script.find(sites.size());
+    if (it == script.end()) return {};
+    auto a = it->second;
+    a.ordinal = sites.size();
+    return a;
+  }
+  void on_fault_effect(std::uint64_t ordinal) noexcept override { effects.push_back(ordinal); }
+};
+
+class Events : public faultline::RuntimeObserver {
+ public:
+  int created = 0, destroyed_pending = 0, swallowed = 0, lost = 0, futures = 0, resolved = 0;
+  std::string lost_what, lost_at;
+  void task_created(std::uint64_t, const char*) override { ++created; }
+  void task_destroyed_pending(std::uint64_t, const char*, const char*) override { ++destroyed_pending; }
+  void cancel_swallowed(std::uint64_t, const char*) override { ++swallowed; }
+  void exception_lost(std::uint64_t, const char*, const char* at, const char* what) override {
+    ++lost;
+    lost_at = at;
+    lost_what = what;
+  }
+  void future_created(std::uint64_t) override { ++futures; }
+  void future_resolved(std::uint64_t) override { ++resolved; }
+};
+
+/// One instrumented run of `body` on a fresh io_context, as a scenario's program runs.
+struct InstrumentedRun {
+  ScriptSink sink;
+  Events events;
+  template <typename Body>
+  void operator()(Body body) {
+    faultline::ScopedSink s(&sink);
+    faultline::ScopedObserver o(&events);
+    faultline::asio_detail::begin_run();
+    body();
+    faultline::asio_detail::end_run();
+  }
+};
+
+faultline::FaultAction fault(faultline::FaultKind kind, faultline::FaultTiming timing = faultline::FaultTiming::at, int arg = 0) {
+  return faultline::FaultAction{kind, timing, arg, 0};
+}
+
+TEST(AsioClaims, ACoAwaitWithALocatedTokenIsAnAwaitPointAtItsLine) {
+  InstrumentedRun run;
+  run([&] {
+    asio::io_context io;
+    asio::co_spawn(io, wait_twice_located(), asio::detached);
+    io.run();
+  });
+  ASSERT_EQ(run.sink.sites.size(), 2u);
+  EXPECT_EQ(run.sink.sites[0], "claims_test.cpp:" + std::to_string(kLocatedLine) + " (wait_twice_located)");
+  EXPECT_EQ(run.sink.sites[1], "claims_test.cpp:" + std::to_string(kLocatedLine + 1) + " (wait_twice_located)");
+  EXPECT_EQ(run.sink.tasks[0], "wait_twice_located");
+  EXPECT_EQ(run.events.created, 1);
+  EXPECT_EQ(run.events.futures, run.events.resolved);
+}
+
+TEST(AsioClaims, ACoAwaitOnUseAwaitableIsNamedByItsOperationAndCoroutine) {
+  InstrumentedRun run;
+  run.sink.script[1] = fault(faultline::FaultKind::cancel);
+  std::string outcome;
+  run([&] {
+    asio::io_context io;
+    asio::co_spawn(io, wait_long(outcome), asio::detached);
+    io.run();
+  });
+  ASSERT_EQ(run.sink.sites.size(), 1u);
+  EXPECT_EQ(run.sink.sites[0], "deadline_timer.async_wait (wait_long)");
+}
+
+TEST(AsioClaims, NoRunNoHook) {
+  std::string outcome;
+  asio::io_context io;
+  asio::co_spawn(io, wait_long(outcome), asio::detached);
+  io.run_for(5ms);
+  EXPECT_EQ(outcome, "");  // still waiting: nothing was injected, nothing hooked
+}
+
+TEST(AsioClaims, CancelAtEndsAPendingTimerThroughItsSlot) {
+  InstrumentedRun run;
+  run.sink.script[1] = fault(faultline::FaultKind::cancel);
+  std::string outcome;
+  auto start = std::chrono::steady_clock::now();
+  run([&] {
+    asio::io_context io;
+    asio::co_spawn(io, wait_long(outcome), asio::detached);
+    io.run();
+  });
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);  // not the timer's 10 s
+  EXPECT_EQ(outcome, boost::system::error_code(asio::error::operation_aborted).message());
+  EXPECT_EQ(run.sink.effects, std::vector<std::uint64_t>{1});
+  EXPECT_EQ(run.events.swallowed, 1);  // it caught operation_aborted and returned normally
+}
+
+TEST(AsioClaims, ThrowAtFailsAPendingReadWithTheInjectedError) {
+  InstrumentedRun run;
+  run.sink.script[1] = fault(faultline::FaultKind::throw_error);
+  std::string outcome;
+  run([&] {
+    asio::io_context io;
+    asio::local::stream_protocol::socket a(io), b(io);
+    asio::local::connect_pair(a, b);
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      char buf[4];
+      try { co_await asio::async_read(a, asio::buffer(buf), asio::use_awaitable); outcome = "read"; }
+      catch (const boost::system::system_error& e) { outcome = e.code().category().name(); }
+    }, asio::detached);
+    io.run();  // b never writes: only the fault can end the read
+  });
+  EXPECT_EQ(outcome, "faultline");
+  EXPECT_EQ(run.events.swallowed, 0);
+  EXPECT_EQ(run.events.lost, 0);
+}
+
+TEST(AsioClaims, AfterKeepsTheEffectThenFails) {
+  InstrumentedRun run;
+  run.sink.script[1] = fault(faultline::FaultKind::throw_error, faultline::FaultTiming::after);
+  std::string outcome;
+  std::size_t left = 0;
+  run([&] {
+    asio::io_context io;
+    asio::local::stream_protocol::socket a(io), b(io);
+    asio::local::connect_pair(a, b);
+    asio::write(b, asio::buffer("abcd", 4));
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      char buf[4];
+      try { co_await asio::async_read(a, asio::buffer(buf), asio::use_awaitable); outcome = "read"; }
+      catch (const boost::system::system_error& e) { outcome = e.code().category().name(); }
+      left = a.available();
+    }, asio::detached);
+    io.run();
+  });
+  EXPECT_EQ(outcome, "faultline");
+  EXPECT_EQ(left, 0u);  // the bytes were consumed: the read happened, then the fault
+}
+
+TEST(AsioClaims, ExceptionsLostInDetachedAreReportedACancelledEndIsNot) {
+  InstrumentedRun run;
+  run.sink.script[1] = fault(faultline::FaultKind::throw_error);
+  run.sink.script[2] = fault(faultline::FaultKind::cancel);
+  run([&] {
+    asio::io_context io;
+    for (int i = 0; i < 2; ++i)
+      asio::co_spawn(io, []() -> asio::awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor, 10s);
+        co_await timer.async_wait(asio::use_awaitable);  // no catch: the error ends the coroutine
+      }, asio::detached);
+    io.run();
+  });
+  EXPECT_EQ(run.events.lost, 1);  // the injected error; the cancelled one ended cancelled
+  EXPECT_NE(run.events.lost_what.find("faultline"), std::string::npos) << run.events.lost_what;
+  EXPECT_NE(run.events.lost_at.find("deadline_timer.async_wait"), std::string::npos) << run.events.lost_at;
+  EXPECT_EQ(run.events.swallowed, 0);
+}
+
+TEST(AsioClaims, OperationsDestroyedWithTheirIoContextAreReported) {
+  InstrumentedRun run;
+  run([&] {
+    asio::io_context io;
+    std::string outcome;
+    asio::co_spawn(io, wait_long(outcome), asio::detached);
+    io.run_for(2ms);  // the timer is still pending when io is destroyed
+  });
+  EXPECT_EQ(run.events.destroyed_pending, 1);
+}
+
+TEST(AsioClaims, SignalAtIsRaisedWhileTheOperationIsPending) {
+  InstrumentedRun run;
+  run.sink.script[1] = fault(faultline::FaultKind::signal, faultline::FaultTiming::at, SIGUSR1);
+  int caught = 0;
+  run([&] {
+    asio::io_context io;
+    asio::signal_set signals(io, SIGUSR1);
+    signals.async_wait([&](boost::system::error_code ec, int s) { if (!ec) caught = s; });
+    std::string outcome;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      asio::steady_timer timer(co_await asio::this_coro::executor, 50ms);
+      co_await timer.async_wait(asio::use_awaitable);
+    }, asio::detached);
+    io.run();
+  });
+  EXPECT_EQ(caught, SIGUSR1);
+  EXPECT_EQ(run.sink.effects, std::vector<std::uint64_t>{1});
+}
+
+}  // namespace
