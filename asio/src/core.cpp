@@ -133,7 +133,6 @@ class Core {
   /// An operation ended without its handler running (its io_context destroyed it).
   void destroyed(std::uint32_t coroutine_id) {
     if (unresolved > 0) --unresolved;
-    if (RuntimeObserver* o = observer()) o->future_resolved(0);
     Coroutine* c = coroutine(coroutine_id);
     if (c == nullptr) return;
     if (RuntimeObserver* o = observer())
@@ -209,8 +208,11 @@ void begin_run() noexcept { core.reset(); }
 
 void end_run() noexcept {
   core.flush_completion();
-  // NOTE: what is still unresolved here was neither invoked nor destroyed: the program left its
-  // io_context (or a coroutine) alive. The observer's futures count it as never resolved.
+  // NOTE: what is still unresolved here was neither invoked nor destroyed: the program returned
+  // and left its io_context (or a coroutine) alive. Counted only here, when the program returned:
+  // a process a signal ended leaves its operations pending by design.
+  if (RuntimeObserver* o = observer())
+    for (std::uint64_t k = 0; k < core.unresolved; ++k) o->future_created(0);
   core.reset();
 }
 
@@ -302,10 +304,7 @@ void stamp_op(tracked_op& op, const char* object_type, const char* op_name) noex
   } else {
     op.faultline_coroutine = core.current;
   }
-  if (op.faultline_coroutine != 0) {
-    ++core.unresolved;
-    if (RuntimeObserver* o = observer()) o->future_created(0);
-  }
+  if (op.faultline_coroutine != 0) ++core.unresolved;
 }
 
 void on_completion(const tracked_op& op) noexcept {
@@ -320,7 +319,6 @@ void begin_invocation(void* ec, void (*set_error)(void*, int, int)) noexcept {
   if (!core.completing.valid) return;
   core.completing.valid = false;
   if (core.unresolved > 0) --core.unresolved;
-  if (RuntimeObserver* o = observer()) o->future_resolved(0);
   core.set_current(core.completing.coroutine);
   std::uint64_t ordinal = core.completing.ordinal;
   if (ordinal == 0) return;
