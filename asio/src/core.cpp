@@ -46,7 +46,10 @@ struct Coroutine {
   std::string waiting_at;      ///< the site of its last co_await
   state_access state;          ///< its cancellation state as of its last co_await
   bool announced = false;      ///< task_created was reported
-  bool cancel_delivered = false;
+  bool cancel_delivered = false;  ///< an injected terminal cancellation reached its state
+  /// It saw that cancellation: an operation of it completed with operation_aborted, or it began
+  /// a co_await while its state said cancelled (throw_if_cancelled off).
+  bool cancel_noticed = false;
 };
 
 struct Scope {
@@ -64,6 +67,7 @@ struct FaultInFlight {
   std::uint32_t coroutine = 0;
   state_access state;
   bool op_pending = false;     ///< its operation started and has not completed
+  bool delivered = false;      ///< a cancel reached the pending operation through its slot
   bool done = false;           ///< it took effect (or can no longer)
   std::function<void(std::function<void()>)> post;
 };
@@ -188,6 +192,7 @@ void deliver_pending(std::size_t index) {
   bool cancel = f.action.kind == FaultKind::cancel;
   if (cancel) {
     if (Coroutine* c = core.coroutine(f.coroutine)) c->cancel_delivered = true;
+    f.delivered = true;
   }
   f.state.emit(f.state.impl, cancel);
 }
@@ -266,6 +271,7 @@ void begin_await(const void* entry, const void* resume, const source_site& site,
   Coroutine& c = core.coroutines[id - 1];
   c.name = core.name_of(resume);
   c.state = state;
+  if (c.cancel_delivered && state.impl != nullptr && state.cancelled(state.impl)) c.cancel_noticed = true;
   Scope scope{id, core.current, 0, false, -1};
   scope.post = std::move(post);
   core.set_current(id);
@@ -314,14 +320,8 @@ void on_completion(const tracked_op& op) noexcept {
   core.completing = {true, op.faultline_ordinal, op.faultline_coroutine};
 }
 
-void begin_invocation(void* ec, void (*set_error)(void*, int, int)) noexcept {
-  core.invocations.push_back(core.current);
-  if (!core.completing.valid) return;
-  core.completing.valid = false;
-  if (core.unresolved > 0) --core.unresolved;
-  core.set_current(core.completing.coroutine);
-  std::uint64_t ordinal = core.completing.ordinal;
-  if (ordinal == 0) return;
+/// Applies the fault of await point `ordinal`, if any, to the invocation about to start.
+void apply_fault_at_invocation(std::uint64_t ordinal, void* ec, void (*set_error)(void*, int, int)) {
   for (FaultInFlight& f : core.faults) {
     if (f.action.ordinal != ordinal) continue;
     f.op_pending = false;
@@ -329,11 +329,13 @@ void begin_invocation(void* ec, void (*set_error)(void*, int, int)) noexcept {
     Coroutine* c = core.coroutine(f.coroutine);
     switch (f.action.kind) {
       case FaultKind::cancel:
-        // The cancellation reached the operation (at), or lands just after it completed (after):
-        // either way the co_await sees operation_aborted and the state stays cancelled.
-        if (f.state.impl != nullptr) f.state.emit(f.state.impl, true);
+        // NOTE: as a real terminal cancellation: one that reached the pending operation made it
+        // complete as it does when cancelled (operation_aborted for Asio's own operations); one
+        // that lands after the completion (`after`, or an `at` whose operation completed inside
+        // its initiation) leaves the result as it is and marks the state, so the coroutine gets
+        // its result and its next co_await throws operation_aborted.
+        if (!f.delivered && f.state.impl != nullptr) f.state.emit(f.state.impl, true);
         if (c != nullptr) c->cancel_delivered = true;
-        if (ec != nullptr) set_error(ec, 0, 0);
         took_effect(f);
         break;
       case FaultKind::throw_error:
@@ -355,6 +357,19 @@ void begin_invocation(void* ec, void (*set_error)(void*, int, int)) noexcept {
   }
 }
 
+void begin_invocation(void* ec, void (*set_error)(void*, int, int)) noexcept {
+  core.invocations.push_back(core.current);
+  if (!core.completing.valid) return;
+  core.completing.valid = false;
+  if (core.unresolved > 0) --core.unresolved;
+  core.set_current(core.completing.coroutine);
+  if (core.completing.ordinal != 0) apply_fault_at_invocation(core.completing.ordinal, ec, set_error);
+  Coroutine* c = core.coroutine(core.completing.coroutine);
+  if (c != nullptr && c->cancel_delivered && ec != nullptr &&
+      *static_cast<const boost::system::error_code*>(ec) == boost::asio::error::operation_aborted)
+    c->cancel_noticed = true;
+}
+
 void on_invocation_end() noexcept {
   if (!active()) [[likely]] return;
   if (core.invocations.empty()) return;
@@ -371,7 +386,11 @@ void detached_end(const std::exception_ptr& error) noexcept {
   if (o == nullptr) return;
   bool cancelled = c != nullptr && c->cancel_delivered;
   if (!error) {
-    bool still_cancelled = cancelled && c->state.impl != nullptr && c->state.cancelled(c->state.impl);
+    // NOTE: swallowed only if the coroutine saw the cancellation and went on to end normally
+    // with its state still cancelled: one that landed after its last operation (nothing left to
+    // cancel) is not. A catch that swallows the throw of a later co_await is not seen here, but
+    // the same catch swallows the `at` cancel of the same await point, which is explored too.
+    bool still_cancelled = cancelled && c->cancel_noticed && c->state.impl != nullptr && c->state.cancelled(c->state.impl);
     if (still_cancelled) o->cancel_swallowed(id, name);
     o->task_finished(id, TaskEnd::value);
     return;

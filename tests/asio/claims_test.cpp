@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -193,6 +194,51 @@ TEST(AsioClaims, AfterKeepsTheEffectThenFails) {
   EXPECT_EQ(left, 0u);  // the bytes were consumed: the read happened, then the fault
 }
 
+TEST(AsioClaims, CancelAfterDeliversTheResultThenTheNextCoAwaitThrows) {
+  InstrumentedRun run;
+  run.sink.script[1] = fault(faultline::FaultKind::cancel, faultline::FaultTiming::after);
+  std::string first, second;
+  run([&] {
+    asio::io_context io;
+    asio::local::stream_protocol::socket a(io), b(io);
+    asio::local::connect_pair(a, b);
+    asio::write(b, asio::buffer("abcd", 4));
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      char buf[4];
+      std::size_t n = co_await asio::async_read(a, asio::buffer(buf), asio::use_awaitable);
+      first = "read " + std::to_string(n);
+      asio::steady_timer timer(co_await asio::this_coro::executor, 1ms);
+      try { co_await timer.async_wait(asio::use_awaitable); second = "waited"; }
+      catch (const boost::system::system_error& e) { second = e.code().message(); throw; }
+    }, asio::detached);
+    io.run();
+  });
+  EXPECT_EQ(first, "read 4");  // the read completed and its result reached the coroutine
+  EXPECT_EQ(second, boost::system::error_code(asio::error::operation_aborted).message());
+  EXPECT_EQ(run.sink.effects, std::vector<std::uint64_t>{1});
+  EXPECT_EQ(run.events.lost, 0);       // it ended cancelled
+  EXPECT_EQ(run.events.swallowed, 0);
+}
+
+TEST(AsioClaims, ACancelLandingAfterTheLastOperationIsNotSwallowed) {
+  InstrumentedRun run;
+  run.sink.script[1] = fault(faultline::FaultKind::cancel, faultline::FaultTiming::after);
+  std::string outcome;
+  run([&] {
+    asio::io_context io;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      asio::steady_timer timer(co_await asio::this_coro::executor, 1ms);
+      co_await timer.async_wait(asio::use_awaitable);
+      outcome = "done";  // nothing left to cancel: a correct coroutine just ends
+    }, asio::detached);
+    io.run();
+  });
+  EXPECT_EQ(outcome, "done");
+  EXPECT_EQ(run.sink.effects, std::vector<std::uint64_t>{1});
+  EXPECT_EQ(run.events.swallowed, 0);
+  EXPECT_EQ(run.events.lost, 0);
+}
+
 TEST(AsioClaims, ExceptionsLostInDetachedAreReportedACancelledEndIsNot) {
   InstrumentedRun run;
   run.sink.script[1] = fault(faultline::FaultKind::throw_error);
@@ -227,7 +273,9 @@ TEST(AsioClaims, OperationsDestroyedWithTheirIoContextAreReported) {
 TEST(AsioClaims, OperationsLeftAliveWhenTheProgramReturnsNeverResolved) {
   InstrumentedRun run;
   std::string outcome;
-  auto* io = new asio::io_context;  // leaked on purpose: its timer is neither run nor destroyed
+  // Alive when the program returns: its timer is neither run nor destroyed in the run; it is
+  // destroyed after the run ended, where the hooks no longer look.
+  auto io = std::make_unique<asio::io_context>();
   run([&] {
     asio::co_spawn(*io, wait_long(outcome), asio::detached);
     io->run_for(2ms);
