@@ -334,7 +334,11 @@ void apply_fault_at_invocation(std::uint64_t ordinal, void* ec, void (*set_error
         // that lands after the completion (`after`, or an `at` whose operation completed inside
         // its initiation) leaves the result as it is and marks the state, so the coroutine gets
         // its result and its next co_await throws operation_aborted.
-        if (!f.delivered && f.state.impl != nullptr) f.state.emit(f.state.impl, true);
+        if (f.state.impl == nullptr) {  // no slot: nothing can cancel this coroutine (as Asio)
+          f.done = true;
+          return;
+        }
+        if (!f.delivered) f.state.emit(f.state.impl, true);
         if (c != nullptr) c->cancel_delivered = true;
         took_effect(f);
         break;
@@ -406,8 +410,10 @@ void detached_end(const std::exception_ptr& error) noexcept {
     what = e.what();
   } catch (...) {
   }
-  if (aborted && cancelled) {
-    o->task_finished(id, TaskEnd::cancelled);  // a cancelled coroutine's normal end
+  // NOTE: operation_aborted ending a detached coroutine is how a program stops it (a close, a
+  // cancel(), a terminal cancellation): its cancelled end, not an error someone should see.
+  if (aborted) {
+    o->task_finished(id, TaskEnd::cancelled);
     return;
   }
   o->task_finished(id, TaskEnd::error);

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -236,6 +238,44 @@ TEST(AsioClaims, ACancelLandingAfterTheLastOperationIsNotSwallowed) {
   EXPECT_EQ(outcome, "done");
   EXPECT_EQ(run.sink.effects, std::vector<std::uint64_t>{1});
   EXPECT_EQ(run.events.swallowed, 0);
+  EXPECT_EQ(run.events.lost, 0);
+}
+
+TEST(AsioClaims, AnInjectedCancelPassesThroughTheProgramsFilter) {
+  InstrumentedRun run;
+  run.sink.script[1] = fault(faultline::FaultKind::cancel);
+  std::string outcome;
+  run([&] {
+    asio::io_context io;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      co_await asio::this_coro::reset_cancellation_state(asio::disable_cancellation());
+      asio::steady_timer timer(co_await asio::this_coro::executor, 5ms);
+      co_await timer.async_wait(asio::use_awaitable);
+      outcome = "expired";
+    }, asio::detached);
+    io.run();
+  });
+  EXPECT_EQ(outcome, "expired");  // the coroutine disabled cancellation: a real one would not reach it
+  EXPECT_EQ(run.events.swallowed, 0);
+}
+
+TEST(AsioClaims, AProgramClosingItsSocketEndsTheReaderCancelledNotLost) {
+  InstrumentedRun run;
+  run([&] {
+    asio::io_context io;
+    asio::local::stream_protocol::socket a(io), b(io);
+    asio::local::connect_pair(a, b);
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      char buf[4];
+      co_await asio::async_read(a, asio::buffer(buf), asio::use_awaitable);  // aborted by the close
+    }, asio::detached);
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      asio::steady_timer timer(co_await asio::this_coro::executor, 1ms);
+      co_await timer.async_wait(asio::use_awaitable);
+      a.close();
+    }, asio::detached);
+    io.run();
+  });
   EXPECT_EQ(run.events.lost, 0);
 }
 

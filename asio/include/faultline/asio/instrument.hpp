@@ -4,7 +4,9 @@
 /// Asio's defaults a run needs. Outside a faultline run every hook returns at once.
 #include <coroutine>
 #include <cstring>
+#include <cstddef>
 #include <exception>
+#include <new>
 #include <tuple>
 #include <type_traits>
 
@@ -36,13 +38,39 @@ template struct state_impl_access<&boost::asio::cancellation_state::impl_>;
 inline auto* state_impl(boost::asio::cancellation_state s) noexcept { return s.*state_impl_member(state_impl_tag{}); }
 using state_impl_type = std::remove_pointer_t<decltype(state_impl(boost::asio::cancellation_state{}))>;
 
+/// Where a slot's handler object keeps the handler it was given (a state's impl lives there).
+inline std::ptrdiff_t handler_offset() noexcept {
+  struct same_layout {  // where handler_ lies depends only on the handler's alignment
+    alignas(state_impl_type) unsigned char bytes[sizeof(state_impl_type)];
+    void operator()(boost::asio::cancellation_type_t) {}
+  };
+  using holder = boost::asio::detail::cancellation_handler<same_layout>;
+  static const std::ptrdiff_t offset = [] {
+    alignas(holder) unsigned char storage[sizeof(holder)];
+    auto* h = new (storage) holder(sizeof(holder));
+    auto* base = static_cast<boost::asio::detail::cancellation_handler_base*>(h);
+    std::ptrdiff_t o = reinterpret_cast<unsigned char*>(&h->handler()) - reinterpret_cast<unsigned char*>(base);
+    base->destroy();
+    return o;
+  }();
+  return offset;
+}
+
 inline state_access access_of(boost::asio::cancellation_state s) noexcept {
   state_access a;
   a.impl = state_impl(s);
   a.emit = [](void* impl, bool mark_cancelled) {
     auto* p = static_cast<state_impl_type*>(impl);
-    if (mark_cancelled) p->cancelled_ = boost::asio::cancellation_type::terminal;
-    p->signal_.emit(boost::asio::cancellation_type::terminal);
+    if (!mark_cancelled) {  // a throw: only ends the pending operation early
+      p->signal_.emit(boost::asio::cancellation_type::terminal);
+      return;
+    }
+    // NOTE: a state's impl is the handler its parent slot holds: calling it as the parent's
+    // signal does applies the program's filters (disable_cancellation included), marks the
+    // state and passes the cancellation on to the pending operation.
+    auto* handler = reinterpret_cast<boost::asio::detail::cancellation_handler_base*>(
+        static_cast<unsigned char*>(impl) - handler_offset());
+    handler->call(boost::asio::cancellation_type::terminal);
   };
   a.cancelled = [](void* impl) { return static_cast<state_impl_type*>(impl)->cancelled_ != boost::asio::cancellation_type::none; };
   return a;
