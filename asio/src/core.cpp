@@ -36,6 +36,16 @@ std::string short_function(std::string full) {
     full.resize(lambda);
     cut_arguments(full);
   }
+  if (!full.empty() && full.back() == '>') {  // "f<T, U>": the template's arguments go
+    int depth = 0;
+    for (std::size_t i = full.size(); i-- > 0;) {
+      if (full[i] == '>') ++depth;
+      if (full[i] == '<' && --depth == 0) {
+        full.resize(i);
+        break;
+      }
+    }
+  }
   if (auto colon = full.rfind("::"); colon != std::string::npos) full.erase(0, colon + 2);
   if (auto space = full.rfind(' '); space != std::string::npos) full.erase(0, space + 1);
   return full.empty() ? "coroutine" : full;
@@ -47,8 +57,9 @@ struct Coroutine {
   state_access state;          ///< its cancellation state as of its last co_await
   bool announced = false;      ///< task_created was reported
   bool cancel_delivered = false;  ///< an injected terminal cancellation reached its state
-  /// It saw that cancellation: an operation of it completed with operation_aborted, or it began
-  /// a co_await while its state said cancelled (throw_if_cancelled off).
+  /// It saw that cancellation: an operation of it completed with operation_aborted. NOTE: a
+  /// coroutine that turned throw_if_cancelled off checks its state itself, and may end
+  /// normally on another path (an error) with the cancellation still pending: not a swallow.
   bool cancel_noticed = false;
 };
 
@@ -67,7 +78,7 @@ struct FaultInFlight {
   std::uint32_t coroutine = 0;
   state_access state;
   bool op_pending = false;     ///< its operation started and has not completed
-  bool delivered = false;      ///< a cancel reached the pending operation through its slot
+  bool delivered = false;      ///< it reached the pending operation through its slot
   bool done = false;           ///< it took effect (or can no longer)
   std::function<void(std::function<void()>)> post;
 };
@@ -192,8 +203,8 @@ void deliver_pending(std::size_t index) {
   bool cancel = f.action.kind == FaultKind::cancel;
   if (cancel) {
     if (Coroutine* c = core.coroutine(f.coroutine)) c->cancel_delivered = true;
-    f.delivered = true;
   }
+  f.delivered = true;
   f.state.emit(f.state.impl, cancel);
 }
 
@@ -219,6 +230,24 @@ void end_run() noexcept {
   if (RuntimeObserver* o = observer())
     for (std::uint64_t k = 0; k < core.unresolved; ++k) o->future_created(0);
   core.reset();
+}
+
+running_scope::running_scope(const void* entry, const void* resume) noexcept {
+  if (!active()) [[likely]] return;
+  auto it = core.by_entry.find(entry);
+  if (it == core.by_entry.end()) return;  // a new thread: its first step registers it
+  previous_ = core.current;
+  set_ = true;
+  core.set_current(it->second);
+  Coroutine& c = core.coroutines[it->second - 1];
+  if (c.name.empty()) {
+    const std::string& name = core.name_of(resume);
+    if (name != "co_spawn_entry_point") c.name = name;
+  }
+}
+
+running_scope::~running_scope() {
+  if (set_ && active()) core.set_current(previous_);
 }
 
 void begin_spawn_step(const void* entry, const source_site& site, const state_access& state) noexcept {
@@ -270,8 +299,10 @@ void begin_await(const void* entry, const void* resume, const source_site& site,
   std::uint32_t id = it != core.by_entry.end() ? it->second : core.register_coroutine(entry, state);
   Coroutine& c = core.coroutines[id - 1];
   c.name = core.name_of(resume);
+  // NOTE: an operation handed to co_spawn (or to awaitable_operators) as it is, with no
+  // coroutine of the program around it: Asio's entry point awaits it.
+  if (c.name == "co_spawn_entry_point") c.name = "spawned_operation";
   c.state = state;
-  if (c.cancel_delivered && state.impl != nullptr && state.cancelled(state.impl)) c.cancel_noticed = true;
   Scope scope{id, core.current, 0, false, -1};
   scope.post = std::move(post);
   core.set_current(id);
@@ -342,11 +373,21 @@ void apply_fault_at_invocation(std::uint64_t ordinal, void* ec, void (*set_error
         if (c != nullptr) c->cancel_delivered = true;
         took_effect(f);
         break;
-      case FaultKind::throw_error:
-        if (ec == nullptr) return;  // the operation has no error to fail with: the fault cannot act
+      case FaultKind::throw_error: {
+        // NOTE: an operation that failed on its own (the end of a stream, a reset) keeps its
+        // error: the first failure stands, and replacing an end of stream would lose it for
+        // good (Asio's edge-triggered reactor reports it once). Only a success, or the abort
+        // the fault itself caused through the slot, becomes the injected error.
+        const auto* code = static_cast<const boost::system::error_code*>(ec);
+        bool failed_on_its_own = code != nullptr && *code && !(f.delivered && *code == boost::asio::error::operation_aborted);
+        if (code == nullptr || failed_on_its_own) {  // the fault cannot act
+          f.done = true;
+          return;
+        }
         set_error(ec, 1, injected_throw);
         took_effect(f);
         break;
+      }
       case FaultKind::signal:
         took_effect(f);
         std::raise(f.action.arg);

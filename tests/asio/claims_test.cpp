@@ -7,6 +7,7 @@
 #include <csignal>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/connect_pair.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -38,6 +40,14 @@ asio::awaitable<void> wait_long(std::string& outcome) {
   asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::seconds(10));
   try { co_await timer.async_wait(asio::use_awaitable); outcome = "expired"; }
   catch (const boost::system::system_error& e) { outcome = e.code().message(); }
+}
+
+asio::awaitable<void> race_then_fail() {
+  using namespace asio::experimental::awaitable_operators;
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer fast(ex, std::chrono::milliseconds(1)), slow(ex, std::chrono::seconds(10));
+  co_await (fast.async_wait(asio::use_awaitable) || slow.async_wait(asio::use_awaitable));
+  throw std::runtime_error("after the race");  // resumed inside the fast branch's completion
 }
 
 constexpr int kLocatedLine = __LINE__ + 3;
@@ -71,12 +81,13 @@ class ScriptSink : public faultline::AwaitSink {
 class Events : public faultline::RuntimeObserver {
  public:
   int created = 0, destroyed_pending = 0, swallowed = 0, lost = 0, futures = 0, resolved = 0;
-  std::string lost_what, lost_at;
+  std::string lost_what, lost_at, lost_task;
   void task_created(std::uint64_t, const char*) override { ++created; }
   void task_destroyed_pending(std::uint64_t, const char*, const char*) override { ++destroyed_pending; }
   void cancel_swallowed(std::uint64_t, const char*) override { ++swallowed; }
-  void exception_lost(std::uint64_t, const char*, const char* at, const char* what) override {
+  void exception_lost(std::uint64_t, const char* task, const char* at, const char* what) override {
     ++lost;
+    lost_task = task;
     lost_at = at;
     lost_what = what;
   }
@@ -277,6 +288,38 @@ TEST(AsioClaims, AProgramClosingItsSocketEndsTheReaderCancelledNotLost) {
     io.run();
   });
   EXPECT_EQ(run.events.lost, 0);
+}
+
+TEST(AsioClaims, TheCoroutineThatEndsIsTheOneAsioResumedNotTheBranchThatResumedIt) {
+  InstrumentedRun run;
+  run([&] {
+    asio::io_context io;
+    asio::co_spawn(io, race_then_fail(), asio::detached);
+    io.run();
+  });
+  EXPECT_EQ(run.events.lost, 1);
+  EXPECT_EQ(run.events.lost_task, "race_then_fail");
+  EXPECT_EQ(run.events.lost_what, "after the race");
+}
+
+TEST(AsioClaims, AThrowLeavesAnOperationsOwnFailureAsItIs) {
+  InstrumentedRun run;
+  run.sink.script[1] = fault(faultline::FaultKind::throw_error);
+  std::string outcome;
+  run([&] {
+    asio::io_context io;
+    asio::local::stream_protocol::socket a(io), b(io);
+    asio::local::connect_pair(a, b);
+    b.close();  // a's read sees the end of the stream
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      char buf[4];
+      try { co_await asio::async_read(a, asio::buffer(buf), asio::use_awaitable); outcome = "read"; }
+      catch (const boost::system::system_error& e) { outcome = e.code() == asio::error::eof ? "eof" : e.code().message(); }
+    }, asio::detached);
+    io.run();
+  });
+  EXPECT_EQ(outcome, "eof");  // the first failure stands: the end of the stream is not lost
+  EXPECT_TRUE(run.sink.effects.empty());
 }
 
 TEST(AsioClaims, ExceptionsLostInDetachedAreReportedACancelledEndIsNot) {

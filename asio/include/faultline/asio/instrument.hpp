@@ -10,6 +10,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -17,9 +18,14 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/version.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <faultline/asio/detail/core.hpp>
+
+#if BOOST_ASIO_VERSION != 102600
+#error "faultline's Asio adapter reaches into Asio 1.26 (Boost 1.81): check instrument.hpp against this version"
+#endif
 
 namespace faultline::asio_detail {
 
@@ -151,6 +157,30 @@ struct associated_cancellation_slot<detail::detached_handler, CancellationSlot> 
 };
 
 namespace detail {
+/// Every resumption of a coroutine "thread" goes through pump(): the one place that knows which
+/// coroutine runs, whatever invocation resumed it (a parallel group's last branch resumes its
+/// parent inside the branch's own completion). NOTE: the body is Asio 1.26's own, unchanged,
+/// inside the adapter's scope; explicit specialization is the only way in (pump is private).
+template <>
+inline void awaitable_thread<any_io_executor>::pump() {
+  using frame_type = awaitable_frame_base<any_io_executor>;
+  frame_type* user = bottom_of_stack_.frame_->top_of_stack_;  // the program's outermost frame names it
+  const void* bottom = bottom_of_stack_.frame_;
+  while (user->*::faultline::asio_detail::frame_peek<frame_type>::caller() != nullptr &&
+         static_cast<const void*>(user->*::faultline::asio_detail::frame_peek<frame_type>::caller()) != bottom)
+    user = user->*::faultline::asio_detail::frame_peek<frame_type>::caller();
+  ::faultline::asio_detail::running_scope running(
+      bottom, *static_cast<void**>(std::coroutine_handle<frame_type>::from_promise(*user).address()));
+  do
+    bottom_of_stack_.frame_->top_of_stack_->resume();
+  while (bottom_of_stack_.frame_ && bottom_of_stack_.frame_->top_of_stack_);
+
+  if (bottom_of_stack_.frame_) {
+    awaitable<awaitable_thread_entry_point, any_io_executor> a(std::move(bottom_of_stack_));
+    a.frame_->rethrow_exception();
+  }
+}
+
 /// A void coroutine spawned detached ended: how (normally, cancelled, or by an exception that
 /// Asio's detached would drop) is what the lost-exception and swallowed-cancel oracles judge.
 template <>

@@ -28,6 +28,21 @@ struct state_access {
 /// is created (asio::use_awaitable, whose site is then the operation's name).
 void begin_await(const void* entry, const void* resume, const source_site& site, const state_access& state,
                  std::function<void(std::function<void()>)> post) noexcept;
+/// While it lives, the coroutine "thread" whose entry frame is `entry` runs (Asio resumed it):
+/// it is the current coroutine, whatever invocation resumed it. `resume` is the resume function
+/// of the frame about to run, which names a coroutine that has no name yet.
+class running_scope {
+ public:
+  running_scope(const void* entry, const void* resume) noexcept;
+  ~running_scope();
+  running_scope(const running_scope&) = delete;
+  running_scope& operator=(const running_scope&) = delete;
+
+ private:
+  std::uint32_t previous_ = 0;
+  bool set_ = false;
+};
+
 /// A step of co_spawn's own entry point (its first dispatch registers a new coroutine; its
 /// last post ends one): not an await point.
 void begin_spawn_step(const void* entry, const source_site& site, const state_access& state) noexcept;
