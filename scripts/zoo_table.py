@@ -22,6 +22,7 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=20261122, help="campaign seed (default 20261122)")
     p.add_argument("--budget", default="20s", help="wall-clock cap per row: the fault tree to depth 3 is not exhausted for every row (default 20s)")
     p.add_argument("--preset", default="release", help="CMake preset to build (default release)")
+    p.add_argument("--bin", help="a faultline-based binary to run instead of building the CLI (e.g. build/release/faultline-asio for the Asio zoo)")
     return p.parse_args(argv)
 
 
@@ -46,7 +47,7 @@ def run_row(binary, scenario, flaws, args):
 def main(argv=None):
     args = parse_args(argv)
     try:
-        binary = ensure_built(args.preset, lambda m: print(m, file=sys.stderr))
+        binary = ensure_built(args.preset, lambda m: print(m, file=sys.stderr), args.bin)
         listing = json.loads(subprocess.run([binary, "list", "--json"], stdout=subprocess.PIPE, text=True, check=True).stdout)
         print("| scenario | trap | expected | found | faults | schedules to detect | seconds to detect | replay | runs |")
         print("|---|---|---|---|---|---|---|---|---|")

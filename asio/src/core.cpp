@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/asio/experimental/channel_error.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <faultline/observer.hpp>
@@ -182,6 +183,11 @@ class InjectedCategory : public boost::system::error_category {
   const char* name() const noexcept override { return "faultline"; }
   std::string message(int) const override { return "faultline: injected error"; }
 };
+
+/// The error an operation completes with when a terminal cancellation ends it.
+bool is_cancellation(const boost::system::error_code& ec) {
+  return ec == boost::asio::error::operation_aborted || ec == boost::asio::experimental::error::channel_cancelled;
+}
 
 void took_effect(FaultInFlight& f) {
   f.done = true;
@@ -377,9 +383,10 @@ void apply_fault_at_invocation(std::uint64_t ordinal, void* ec, void (*set_error
         // NOTE: an operation that failed on its own (the end of a stream, a reset) keeps its
         // error: the first failure stands, and replacing an end of stream would lose it for
         // good (Asio's edge-triggered reactor reports it once). Only a success, or the abort
-        // the fault itself caused through the slot, becomes the injected error.
+        // the fault itself caused through the slot (operation_aborted, channel_cancelled),
+        // becomes the injected error.
         const auto* code = static_cast<const boost::system::error_code*>(ec);
-        bool failed_on_its_own = code != nullptr && *code && !(f.delivered && *code == boost::asio::error::operation_aborted);
+        bool failed_on_its_own = code != nullptr && *code && !f.delivered;
         if (code == nullptr || failed_on_its_own) {  // the fault cannot act
           f.done = true;
           return;
@@ -410,8 +417,7 @@ void begin_invocation(void* ec, void (*set_error)(void*, int, int)) noexcept {
   core.set_current(core.completing.coroutine);
   if (core.completing.ordinal != 0) apply_fault_at_invocation(core.completing.ordinal, ec, set_error);
   Coroutine* c = core.coroutine(core.completing.coroutine);
-  if (c != nullptr && c->cancel_delivered && ec != nullptr &&
-      *static_cast<const boost::system::error_code*>(ec) == boost::asio::error::operation_aborted)
+  if (c != nullptr && c->cancel_delivered && ec != nullptr && is_cancellation(*static_cast<const boost::system::error_code*>(ec)))
     c->cancel_noticed = true;
 }
 
@@ -446,13 +452,14 @@ void detached_end(const std::exception_ptr& error) noexcept {
     std::rethrow_exception(error);
   } catch (const boost::system::system_error& e) {
     what = e.what();
-    aborted = e.code() == boost::asio::error::operation_aborted;
+    aborted = is_cancellation(e.code());
   } catch (const std::exception& e) {
     what = e.what();
   } catch (...) {
   }
-  // NOTE: operation_aborted ending a detached coroutine is how a program stops it (a close, a
-  // cancel(), a terminal cancellation): its cancelled end, not an error someone should see.
+  // NOTE: operation_aborted (channel_cancelled for a channel) ending a detached coroutine is how
+  // a program stops it (a close, a cancel(), a terminal cancellation): its cancelled end, not an
+  // error someone should see.
   if (aborted) {
     o->task_finished(id, TaskEnd::cancelled);
     return;

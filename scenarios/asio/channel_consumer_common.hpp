@@ -16,6 +16,12 @@ namespace channel_consumer {
 namespace asio = boost::asio;
 using channel = asio::experimental::channel<void(boost::system::error_code, std::string)>;
 
+/// A terminal cancellation ends a channel operation with channel_cancelled, others with
+/// operation_aborted.
+inline bool cancelled(const boost::system::error_code& ec) {
+  return ec == asio::error::operation_aborted || ec == asio::experimental::channel_errc::channel_cancelled;
+}
+
 /// Hands item-1..3 to the consumer, then closes the channel (also when it fails or is cancelled).
 inline asio::awaitable<void> produce_items(channel& items, bool& failed) {
   try {
@@ -24,7 +30,7 @@ inline asio::awaitable<void> produce_items(channel& items, bool& failed) {
   } catch (const boost::system::system_error& e) {
     failed = true;
     items.close();
-    if (e.code() == asio::error::operation_aborted) throw;  // cancelled: end cancelled
+    if (cancelled(e.code())) throw;  // cancelled: end cancelled
     co_return;
   }
   items.close();
@@ -35,7 +41,7 @@ inline asio::awaitable<void> produce_items(channel& items, bool& failed) {
 /// operation_aborted when cancelled.
 inline asio::awaitable<std::optional<std::string>> receive_item(channel& items, bool& failed) {
   auto [ec, item] = co_await items.async_receive(asio::as_tuple(asio::use_awaitable));
-  if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec);
+  if (cancelled(ec)) throw boost::system::system_error(asio::error::operation_aborted);
   if (ec) {
     if (ec != asio::experimental::channel_errc::channel_closed) failed = true;
     co_return std::nullopt;

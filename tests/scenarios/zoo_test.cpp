@@ -1,4 +1,4 @@
-// The bug zoo matrix (README "The bug zoo"): every buggy scenario and every flaw is reported
+// The bug zoo matrix (README "The bug zoo", and built again for the Asio zoo): every buggy scenario and every flaw is reported
 // with the expected oracle and a shrunk schedule of at most two faults; every fixed scenario
 // produces no finding over the full sweep, the deeper paths and the random schedules.
 #include <gtest/gtest.h>
@@ -59,7 +59,11 @@ TEST_P(Zoo, MatrixRow) {
   // NOTE: the fault tree to depth 2 (exhausted within seconds for most rows), capped in time for
   // the rows with real sockets; the nightly and zoo_table.py go to depth 3.
   o.max_faults = 2;
+#ifdef FAULTLINE_ZOO_ROW_BUDGET_S
+  o.budget_s = FAULTLINE_ZOO_ROW_BUDGET_S;
+#else
   o.budget_s = s.deterministic ? 10 : 40;
+#endif
   CampaignResult r = run_campaign(o, {}, {});
   ASSERT_EQ(r.scenarios.size(), 1u);
   const ScenarioResult& res = r.scenarios[0];
