@@ -71,7 +71,8 @@ struct Scope {
   bool op_attached = false;
   int fault = -1;              ///< index into faults
   bool hooked = false;         ///< the hook was called for it
-  std::function<void(std::function<void()>)> post;  ///< queues work on the coroutine's executor
+  void* thread = nullptr;      ///< the coroutine thread the co_await runs on
+  post_fn post = nullptr;      ///< queues work on its executor
 };
 
 struct FaultInFlight {
@@ -81,7 +82,6 @@ struct FaultInFlight {
   bool op_pending = false;     ///< its operation started and has not completed
   bool delivered = false;      ///< it reached the pending operation through its slot
   bool done = false;           ///< it took effect (or can no longer)
-  std::function<void(std::function<void()>)> post;
 };
 
 class Core {
@@ -290,7 +290,6 @@ void hook(Scope& scope, const std::string& text) {
   f.action = action;
   f.coroutine = scope.coroutine;
   f.state = c.state;
-  f.post = std::move(scope.post);
   scope.fault = static_cast<int>(core.faults.size());
   core.faults.push_back(std::move(f));
   if (action.kind == FaultKind::exit && action.timing == FaultTiming::at) {
@@ -300,7 +299,7 @@ void hook(Scope& scope, const std::string& text) {
 }
 
 void begin_await(const void* entry, const void* resume, const source_site& site, const state_access& state,
-                 std::function<void(std::function<void()>)> post) noexcept {
+                 void* thread, post_fn post) noexcept {
   auto it = core.by_entry.find(entry);
   std::uint32_t id = it != core.by_entry.end() ? it->second : core.register_coroutine(entry, state);
   Coroutine& c = core.coroutines[id - 1];
@@ -310,7 +309,8 @@ void begin_await(const void* entry, const void* resume, const source_site& site,
   if (c.name == "co_spawn_entry_point") c.name = "spawned_operation";
   c.state = state;
   Scope scope{id, core.current, 0, false, -1};
-  scope.post = std::move(post);
+  scope.thread = thread;
+  scope.post = post;
   core.set_current(id);
   if (site.file != nullptr && site.line > 0) {
     hook(scope, core.text_of(site));
@@ -330,7 +330,7 @@ void end_location() noexcept {
   if (f.action.timing != FaultTiming::at || f.done) return;
   if (f.action.kind == FaultKind::cancel || f.action.kind == FaultKind::throw_error || f.action.kind == FaultKind::signal) {
     auto index = static_cast<std::size_t>(scope.fault);
-    if (f.post) f.post([index] { deliver_pending(index); });
+    if (scope.post != nullptr) scope.post(scope.thread, &deliver_pending, index);
   }
 }
 

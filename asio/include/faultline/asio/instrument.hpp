@@ -9,6 +9,7 @@
 #include <new>
 #include <tuple>
 #include <type_traits>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -94,6 +95,13 @@ struct frame_peek : Frame {
   static auto caller() { return &frame_peek::caller_; }
 };
 
+/// The executors of the co_awaits under way on this thread, innermost last.
+template <typename Executor>
+std::vector<Executor>& executor_stack() noexcept {
+  thread_local std::vector<Executor> stack;
+  return stack;
+}
+
 template <typename Frame>
 location_scope::location_scope(Frame* frame, source_site site) : frame_scope_(false) {
   if (!active()) [[likely]] return;
@@ -105,19 +113,28 @@ location_scope::location_scope(Frame* frame, source_site site) : frame_scope_(fa
     begin_spawn_step(thread->entry_point(), site, state);
     return;
   }
-  auto ex = thread->get_executor();
   // NOTE: the awaiting coroutine's resume function names it (every coroutine frame starts with
   // it, the ABI GCC and Clang share); asio::use_awaitable itself carries no source location.
   // `frame` is use_awaitable's own initiating coroutine: the program's is the one that called it.
   Frame* awaiting = frame->*frame_peek<Frame>::caller();
   if (awaiting == nullptr) awaiting = frame;
   void* resume = *static_cast<void**>(std::coroutine_handle<Frame>::from_promise(*awaiting).address());
-  begin_await(thread->entry_point(), resume, site, state,
-              [ex](std::function<void()> f) { boost::asio::post(ex, std::move(f)); });
+  // NOTE: the initiation moves the thread into the operation's handler: the executor a fault
+  // is posted on is kept here, for the scope's life (a copy of an io_context's executor does not
+  // allocate), and reached by its index (nested scopes push more).
+  using executor_type = decltype(thread->get_executor());
+  auto& executors = executor_stack<executor_type>();
+  executors.push_back(thread->get_executor());
+  pop_executor_ = []() noexcept { executor_stack<executor_type>().pop_back(); };
+  void* index = reinterpret_cast<void*>(executors.size() - 1);
+  begin_await(thread->entry_point(), resume, site, state, index, [](void* at, void (*work)(std::size_t), std::size_t arg) {
+    boost::asio::post(executor_stack<executor_type>()[reinterpret_cast<std::size_t>(at)], [work, arg] { work(arg); });
+  });
 }
 
 inline location_scope::~location_scope() {
   if (frame_scope_) end_location();
+  if (pop_executor_ != nullptr) pop_executor_();
 }
 
 template <typename Context, typename Op>

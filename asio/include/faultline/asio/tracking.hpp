@@ -46,6 +46,7 @@ class location_scope {
 
  private:
   bool frame_scope_;
+  void (*pop_executor_)() noexcept = nullptr;  ///< forgets the executor this scope kept
 };
 
 template <typename Context, typename Op>

@@ -2,9 +2,9 @@
 /// The adapter's bookkeeping, free of Asio: coroutines, await points, faults in flight and the
 /// operations a coroutine waits on. Everything is per OS thread (faultline's sink is), so an
 /// io_context run on another thread is simply not hooked.
+#include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <functional>
 
 #include <faultline/asio/tracking.hpp>
 #include <faultline/hook.hpp>
@@ -21,13 +21,16 @@ struct state_access {
   bool (*cancelled)(void* impl) = nullptr;           ///< the state says cancelled
 };
 
+/// Queues `work(arg)` on the executor of coroutine thread `thread` (instrument.hpp knows how).
+using post_fn = void (*)(void* thread, void (*work)(std::size_t), std::size_t arg);
+
 /// A co_await began in coroutine frame `entry` (its bottom frame, stable for its life), in the
-/// coroutine whose resume function is `resume`. `post` queues a function on the coroutine's
-/// executor, for the faults that act while the operation is pending. The await point is hooked
-/// here when `site` has a location (use_awaitable_t<>() at the call), else when its operation
-/// is created (asio::use_awaitable, whose site is then the operation's name).
+/// coroutine whose resume function is `resume`, on coroutine thread `thread`. `post` queues the
+/// faults that act while the operation is pending on that thread's executor (used only then).
+/// The await point is hooked here when `site` has a location (use_awaitable_t<>() at the call),
+/// else when its operation is created (asio::use_awaitable, whose site is the operation's name).
 void begin_await(const void* entry, const void* resume, const source_site& site, const state_access& state,
-                 std::function<void(std::function<void()>)> post) noexcept;
+                 void* thread, post_fn post) noexcept;
 /// While it lives, the coroutine "thread" whose entry frame is `entry` runs (Asio resumed it):
 /// it is the current coroutine, whatever invocation resumed it. `resume` is the resume function
 /// of the frame about to run, which names a coroutine that has no name yet.
