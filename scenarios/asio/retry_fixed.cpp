@@ -2,9 +2,7 @@
 // Plain Asio, no faultline in it but the scenario below.
 #include <chrono>
 
-#include <boost/asio.hpp>
-
-#include <faultline/asio/scenario.hpp>
+#include "retry_common.hpp"
 
 namespace asio = boost::asio;
 
@@ -23,14 +21,6 @@ asio::awaitable<void> fetch_retrying_failures(int& attempts) {
   }
 }
 
-int retry_fixed_main() {
-  asio::io_context io;
-  int attempts = 0;
-  asio::co_spawn(io, fetch_retrying_failures(attempts), asio::detached);
-  io.run();
-  return 0;
-}
-
 namespace {
 faultline::Scenario make() {
   faultline::Scenario s;
@@ -40,11 +30,8 @@ faultline::Scenario make() {
   s.twin = "asio_retry_buggy";
   s.expected_oracle = "";
   s.deterministic = false;  // real timers
-  s.spec.rules = {
-      faultline::tolerated(faultline::FaultKind::throw_error, "fetch", "a failed request is retried"),
-      faultline::tolerated(faultline::FaultKind::cancel, "fetch", "a cancelled fetch ends cancelled; nobody waits for it"),
-  };
-  s.program = faultline::asio_program(&retry_fixed_main);
+  s.spec = retry::spec();
+  s.program = faultline::asio_program(&retry::fetch_once<&fetch_retrying_failures>);
   return s;
 }
 faultline::Registration registration(&make);
