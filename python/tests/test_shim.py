@@ -74,6 +74,126 @@ class ShimTest(unittest.TestCase):
         self.assertEqual(status, 3)
         self.assertIn(["S", "2"], events)
 
+    def test_an_exit_while_the_loop_stops_after_main_is_asyncios_race_not_a_fault(self):
+        # main ends in the same loop iteration as a worker's resumption: a SystemExit raised
+        # there would meet asyncio.run's pending stop ("Event loop stopped before Future
+        # completed", exit 1) whatever the program does, so the fault does not take effect.
+        path = program("""
+            import asyncio
+            async def worker():
+                await asyncio.sleep(1)
+            async def main():
+                asyncio.create_task(worker())
+                await asyncio.sleep(1)
+            asyncio.run(main())
+        """)
+        status, events, output = fake_harness.run(path, {3: ("exit", "after", 3)})
+        awaits = [e for e in events if e[0] == "A"]
+        self.assertEqual(len(awaits), 2, events)
+        status, events, output = fake_harness.run(path, {2: ("exit", "after", 3)})
+        self.assertEqual(status, 0, output)
+        self.assertIn(["S", "2"], events)
+        self.assertLess(events.index(["H", "main_returned", "0"]), events.index(["S", "2"]))
+
+    def test_a_signal_handled_by_the_loop_takes_effect_when_its_handler_runs(self):
+        path = program("""
+            import asyncio, signal, sys
+            async def main():
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: print("handled"))
+                await asyncio.sleep(1)
+                await asyncio.sleep(1)
+            asyncio.new_event_loop().run_until_complete(main())  # no cleanup: an exit ends it at once
+        """)
+        status, events, output = fake_harness.run(path, {1: ("signal", "at", 15)})
+        self.assertEqual(status, 0, output)
+        self.assertIn("handled", output)
+        self.assertIn(["E", "1"], events)
+        # the exit in the same step ends the process before the handler runs: the signal never took effect
+        status, events, output = fake_harness.run(path, {1: ("signal", "after", 15), 2: ("exit", "at", 3)})
+        self.assertNotIn("handled", output)
+        self.assertNotIn(["E", "1"], events)
+
+    def test_a_task_created_during_asyncio_runs_cleanup_is_reported_pending(self):
+        path = program("""
+            import asyncio
+            async def report():
+                await asyncio.sleep(1)
+            async def server():
+                try:
+                    await asyncio.sleep(10)
+                except asyncio.CancelledError:
+                    asyncio.create_task(report())
+                    raise
+            async def main():
+                asyncio.create_task(server())
+                await asyncio.sleep(1)
+            asyncio.run(main())
+        """)
+        status, events, output = fake_harness.run(path)
+        self.assertEqual(status, 0, output)
+        pending = [e for e in events if e[0] == "P"]
+        self.assertEqual(len(pending), 1, events)
+        self.assertEqual(pending[0][2], "Task-3")
+
+    def test_work_posted_to_a_closed_loop_is_reported(self):
+        path = program("""
+            import asyncio, time
+            def blocking():
+                time.sleep(0.2)
+            async def main():
+                asyncio.get_running_loop().run_in_executor(None, blocking)
+                await asyncio.sleep(0.1)
+            loop = asyncio.new_event_loop()
+            loop.run_until_complete(main())
+            loop.close()
+        """)
+        status, events, output = fake_harness.run(path)
+        self.assertTrue(any(e[0] == "L" for e in events), (events, output))
+
+    def test_an_executor_job_ends_before_a_later_timer_as_without_the_shim(self):
+        path = program("""
+            import asyncio, time
+            def blocking():
+                time.sleep(0.05)
+                print("thread done")
+            async def main():
+                asyncio.get_running_loop().run_in_executor(None, blocking)
+                await asyncio.sleep(1)
+                print("timer done")
+            asyncio.run(main())
+        """)
+        status, events, output = fake_harness.run(path)
+        self.assertEqual(status, 0, output)
+        self.assertLess(output.index("thread done"), output.index("timer done"))
+
+    def test_waiting_for_a_threadsafe_future_whose_loop_died_is_a_deadlock_report(self):
+        text = """
+            import asyncio, threading
+            async def f():
+                await asyncio.sleep(1)
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever)
+            thread.start()
+            future = asyncio.run_coroutine_threadsafe(f(), loop)
+            try:
+                future.result(TIMEOUT)
+            except TimeoutError:
+                print("timed out")
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join()
+        """
+        began = time.monotonic()
+        status, events, output = fake_harness.run(program(text.replace("TIMEOUT", "None")), {1: ("exit", "at", 3)})
+        self.assertEqual(status, 1, output)
+        report = [e for e in events if e[0] == "K"]
+        self.assertEqual(len(report), 1, events)
+        self.assertIn("run_coroutine_threadsafe", report[0][1])
+        # with a timeout, the wait ends at once: nothing can resolve the future
+        status, events, output = fake_harness.run(program(text.replace("TIMEOUT", "30")), {1: ("exit", "at", 3)})
+        self.assertEqual(status, 0, output)
+        self.assertIn("timed out", output)
+        self.assertLess(time.monotonic() - began, 20)
+
 
 if __name__ == "__main__":
     unittest.main()

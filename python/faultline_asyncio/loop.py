@@ -1,0 +1,185 @@
+"""FaultlineLoop: the event loop the program gets under the harness. Its tasks are
+FaultlineTasks, its clock is virtual, and it knows the moments the oracles need: asyncio.run's
+main ending (shutdown begins), tasks left pending at its close, work posted once it is closed."""
+import asyncio
+import os
+import selectors
+import threading
+
+from faultline_asyncio.protocol import channel, process_ending
+from faultline_asyncio.site import site_of
+from faultline_asyncio.task import FaultlineTask
+
+
+class _VirtualSelector(selectors.BaseSelector):
+    """The loop's selector, with virtual time: when nothing is ready and a timer is due later,
+    the clock jumps to it instead of sleeping."""
+
+    def __init__(self, loop):
+        self._real = selectors.DefaultSelector()
+        self._loop = loop
+
+    def register(self, fileobj, events, data=None):
+        return self._real.register(fileobj, events, data)
+
+    def unregister(self, fileobj):
+        return self._real.unregister(fileobj)
+
+    def modify(self, fileobj, events, data=None):
+        return self._real.modify(fileobj, events, data)
+
+    def get_key(self, fileobj):
+        return self._real.get_key(fileobj)
+
+    def get_map(self):
+        return self._real.get_map()
+
+    def close(self):
+        self._real.close()
+
+    def select(self, timeout=None):
+        ready = self._real.select(0)
+        if ready or timeout == 0:
+            return ready
+        if timeout is not None:
+            if self._loop._fl_jobs or self._loop._fl_executor_shutdowns:
+                # NOTE: a thread working for the loop (run_in_executor) calls back in real time:
+                # it is waited for, up to the timer, so that it ends before a later timer as it
+                # would without the shim. Its callback costs no virtual time.
+                ready = self._real.select(timeout)
+                if ready:
+                    return ready
+            self._loop._fl_now += timeout
+            channel.send("V", int(self._loop._fl_now * 1e9))
+            return []
+        if threading.active_count() > 1:  # another thread may still call back: wait for it
+            return self._real.select(None)
+        _report_deadlock(self._loop)
+        return []
+
+
+def _report_deadlock(loop):
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    report = "; ".join(f"task {t.get_name()} waits at {site_of(t._coro)}" for t in tasks)
+    channel.send("K", f"nothing is runnable and no timer is pending ({len(tasks)} live task(s)); {report}")
+    os._exit(1)  # NOTE: a real program would hang here forever; the verdict is already recorded
+
+
+def _describe(callback):
+    return getattr(callback, "__qualname__", None) or repr(callback)
+
+
+class FaultlineLoop(asyncio.SelectorEventLoop):
+    """An event loop whose tasks are FaultlineTasks and whose clock is virtual."""
+
+    def __init__(self):
+        self._fl_now = 0.0
+        self._fl_until = None            # the future run_until_complete waits for
+        self._fl_main = None             # asyncio.run's main task
+        self._fl_shutdown = False        # the program's shutdown began (reported once)
+        self._fl_jobs = {}               # executor jobs under way: their future, the function's name
+        self._fl_executor_shutdowns = 0  # default-executor shutdowns under way
+        self._fl_thread = None           # the thread that last ran the loop
+        self._fl_signal_faults = {}      # signal number: ordinals of faults its handler has not seen yet
+        super().__init__(selector=_VirtualSelector(self))
+        self.set_task_factory(lambda loop, coro, **kw: FaultlineTask(coro, loop=loop, **kw))
+
+    def time(self):
+        return self._fl_now
+
+    def _fl_stopping(self):
+        """True once the future run_until_complete waits for is done: the loop is stopping."""
+        return self._fl_until is not None and self._fl_until.done()
+
+    def _fl_mark_shutdown(self):
+        if not self._fl_shutdown:
+            self._fl_shutdown = True
+            channel.send("H", "main_returned", 0)
+
+    def run_until_complete(self, future):
+        new_task = not asyncio.isfuture(future)
+        future = asyncio.ensure_future(future, loop=self)
+        if new_task:
+            future._log_destroy_pending = False  # as asyncio: the caller cannot reach it
+        if process_ending.pop("main_next", False):
+            self._fl_main = future
+        outer, self._fl_until = self._fl_until, future
+        try:
+            return super().run_until_complete(future)
+        except BaseException:
+            if new_task and future.done() and not future.cancelled():
+                future.exception()  # as asyncio: the caller has no access to the task
+            raise
+        finally:
+            self._fl_until = outer
+
+    def run_forever(self):
+        self._fl_thread = threading.current_thread()
+        return super().run_forever()
+
+    def run_in_executor(self, executor, func, *args):
+        future = super().run_in_executor(executor, func, *args)
+        self._fl_jobs[future] = _describe(func)
+        future.add_done_callback(self._fl_jobs.pop)
+        return future
+
+    async def shutdown_default_executor(self, *args, **kwargs):
+        self._fl_executor_shutdowns += 1
+        try:
+            return await super().shutdown_default_executor(*args, **kwargs)
+        finally:
+            self._fl_executor_shutdowns -= 1
+
+    def _fl_defer_signal(self, signum, ordinal):
+        """True if `signum` has a handler of this loop's: the fault takes effect when it runs."""
+        if signum not in self._signal_handlers:
+            return False
+        self._fl_signal_faults.setdefault(signum, []).append(ordinal)
+        return True
+
+    def add_signal_handler(self, sig, callback, *args):
+        def handled(*handler_args):
+            for ordinal in self._fl_signal_faults.pop(sig, []):
+                channel.send("E", ordinal)
+            return callback(*handler_args)
+
+        handled.__qualname__ = getattr(callback, "__qualname__", "signal handler")
+        return super().add_signal_handler(sig, handled, *args)
+
+    def _fl_posted_after_close(self, callback):
+        if self.is_closed():
+            channel.send("L", f"{_describe(callback)} posted to a closed event loop")
+
+    def call_soon(self, callback, *args, **kwargs):
+        self._fl_posted_after_close(callback)
+        return super().call_soon(callback, *args, **kwargs)
+
+    def call_soon_threadsafe(self, callback, *args, **kwargs):
+        self._fl_posted_after_close(callback)
+        return super().call_soon_threadsafe(callback, *args, **kwargs)
+
+    def call_at(self, when, callback, *args, **kwargs):
+        self._fl_posted_after_close(callback)
+        return super().call_at(when, callback, *args, **kwargs)
+
+    def close(self):
+        if not self.is_running() and not self.is_closed() and not process_ending["abnormal_exit"]:
+            # NOTE: tasks still pending now are destroyed with the loop. asyncio.run cancelled
+            # and awaited every task that existed when main ended: one pending now was created
+            # during that cleanup (a task started in a cancellation handler). A loop run by hand
+            # leaves all of its own, unless an exception is ending the program.
+            for task in asyncio.all_tasks(self):
+                if isinstance(task, FaultlineTask) and \
+                        (task._fl_late or (self._fl_main is None and not process_ending["failed"])):
+                    task._fl_report_pending()
+            # NOTE: asyncio (3.9+) drops the result of an executor job that ends after its loop
+            # closed (before 3.9: "RuntimeError: Event loop is closed"); either way the job
+            # outlived the loop that waits for it.
+            for job in self._fl_jobs.values():
+                channel.send("L", f"executor job {job} still running when its event loop closed: its result can never be delivered")
+        super().close()
+
+
+class FaultlinePolicy(asyncio.DefaultEventLoopPolicy):
+    def new_event_loop(self):
+        return FaultlineLoop()

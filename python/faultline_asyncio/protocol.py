@@ -1,0 +1,48 @@
+"""The await protocol's two pipes (docs/external-protocol.md), and what the whole shim knows
+about how the process is ending."""
+import os
+import threading
+
+
+class _Channel:
+    """fd 3 (events, to the harness) and fd 4 (decisions, from it); inactive when the program
+    runs alone."""
+
+    def __init__(self):
+        events, decisions = os.environ.get("FAULTLINE_EVENTS_FD"), os.environ.get("FAULTLINE_DECISIONS_FD")
+        self.active = events is not None and decisions is not None
+        self._lock = threading.Lock()
+        if self.active:
+            for fd in (int(events), int(decisions)):
+                os.set_inheritable(fd, False)  # the program's own children never see them
+            self._out = os.fdopen(int(events), "w", encoding="utf-8", errors="replace")
+            self._in = os.fdopen(int(decisions), "r", encoding="utf-8")
+
+    def send(self, *fields):
+        if not self.active:
+            return
+        line = "\t".join(str(f).replace("\t", " ").replace("\n", " ") for f in fields) + "\n"
+        with self._lock:
+            try:
+                self._out.write(line)
+                self._out.flush()
+            except (OSError, ValueError):  # the harness is gone: run on alone
+                self.active = False
+
+    def ask(self, *fields):
+        """Sends an await point; returns (kind, timing, arg, ordinal), kind "none" for no fault."""
+        self.send(*fields)
+        if not self.active:
+            return "none", "at", 0, 0
+        reply = self._in.readline().rstrip("\n").split("\t")
+        if len(reply) != 4:
+            return "none", "at", 0, 0
+        return reply[0], reply[1], int(reply[2] or 0), int(reply[3] or 0)
+
+
+channel = _Channel()
+
+# NOTE: after SystemExit or KeyboardInterrupt left a task, asyncio.run ends without finishing its
+# cleanup: the tasks still pending are destroyed at interpreter exit by asyncio itself, not
+# leaked by the program. Likewise after an exception left run_until_complete.
+process_ending = {"abnormal_exit": False, "failed": False}

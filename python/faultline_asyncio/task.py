@@ -1,0 +1,156 @@
+"""FaultlineTask: asyncio's pure-Python Task, reporting its life and each await point, and
+acting on the harness's decisions there."""
+import asyncio
+import asyncio.tasks
+import itertools
+import os
+
+from faultline_asyncio.protocol import channel, process_ending
+from faultline_asyncio.site import site_of
+
+
+class InjectedError(Exception):
+    """The error a `throw` fault raises at an await point."""
+
+
+_task_ids = itertools.count(1)
+
+
+class FaultlineTask(asyncio.tasks._PyTask):
+    """asyncio's Task, reporting its life and each await point, and acting on the faults."""
+
+    def __init__(self, coro, *, loop=None, **kwargs):
+        self._fl_id = next(_task_ids)
+        self._fl_after = None
+        self._fl_cancel_ordinal = 0  # an `at` cancel requested, reported when it is raised
+        self._fl_cancel_requested = False
+        self._fl_reported_pending = False  # already reported as left pending at the loop's close
+        super().__init__(coro, loop=loop, **kwargs)
+        # created once the program's shutdown began (asyncio.run's main ended)
+        self._fl_late = getattr(self._loop, "_fl_shutdown", False)
+        channel.send("T", self._fl_id, self.get_name())
+        self.add_done_callback(_task_done)
+
+    def cancel(self, msg=None):
+        self._fl_cancel_requested = True
+        return super().cancel(msg)
+
+    def _Task__step(self, exc=None):
+        if self._fl_cancel_ordinal and (self._must_cancel or isinstance(exc, asyncio.CancelledError)):
+            channel.send("E", self._fl_cancel_ordinal)  # the cancellation is raised in the task now
+            self._fl_cancel_ordinal = 0
+        if self._fl_after is not None:  # an `after` fault: the awaited operation completed
+            fault, self._fl_after = self._fl_after, None
+            try:
+                exc = self._fl_resume_with(fault, exc)
+            except BaseException as raised:  # noqa: B036  a signal handler raised (a second SIGINT)
+                # NOTE: thrown into the coroutine, as when the signal lands in its code: the
+                # task ends with it, as asyncio's own step would have it.
+                exc = raised
+        try:
+            super()._Task__step(exc)
+        except (SystemExit, KeyboardInterrupt):
+            process_ending["abnormal_exit"] = True  # asyncio.run ends at once; pending tasks die with it
+            raise
+        if self.done():
+            if self is getattr(self._loop, "_fl_main", None):
+                self._loop._fl_mark_shutdown()  # asyncio.run's main ended: its shutdown begins
+            return
+        kind, timing, arg, ordinal = channel.ask("A", self._fl_id, self.get_name(), site_of(self._coro))
+        if kind != "none":
+            if timing == "after":
+                self._fl_after = (kind, arg, ordinal)
+            else:
+                self._fl_while_pending((kind, arg, ordinal))
+
+    def _fl_outcome_under_way(self, kind):
+        """True if a fault of `kind` cannot take effect: the process already ends otherwise."""
+        if process_ending["abnormal_exit"] and kind != "cancel":
+            return True  # an exit or interrupt is already ending the process: it wins
+        # NOTE: once the future run_until_complete waits for is done, the loop is stopping: a
+        # SystemExit leaving a task now makes the next run_until_complete (asyncio.run's
+        # cleanup) fail with "Event loop stopped before Future completed" (exit 1), whatever
+        # the program does. The loop's end won; a `sys.exit` in this window is asyncio's race.
+        return kind == "exit" and getattr(self._loop, "_fl_stopping", lambda: False)()
+
+    def _fl_cancel_under_way(self):
+        waiter = self._fut_waiter
+        return self._must_cancel or self.cancelling() > 0 or (waiter is not None and waiter.cancelled())
+
+    def _fl_while_pending(self, fault):
+        """An `at` fault, while the awaited operation is still pending."""
+        kind, arg, ordinal = fault
+        if kind != "cancel" and self._fl_outcome_under_way(kind):
+            channel.send("S", ordinal)
+            return
+        if kind in ("throw", "exit") and self._fl_cancel_under_way():
+            channel.send("S", ordinal)  # a cancellation already under way wins
+            return
+        if kind == "cancel":
+            if self.cancel():
+                self._fl_cancel_ordinal = ordinal
+        elif kind == "signal":
+            self._fl_signal(arg, ordinal)
+        else:
+            # The error is raised at the next resumption (and reported then, when it takes
+            # effect); without a future to wait for (sleep(0)) that resumption is already due.
+            self._fl_after = fault
+            waiter = self._fut_waiter
+            if waiter is not None:
+                # NOTE: the awaited future is abandoned, as when an error is thrown into a
+                # coroutine that awaits it: it stays pending for whoever else holds it.
+                waiter.remove_done_callback(self._Task__wakeup)
+                self._fut_waiter = None
+                self._loop.call_soon(self._Task__step, context=self._context)
+
+    def _fl_resume_with(self, fault, exc):
+        """An `after` fault, at the resumption: the operation's effect stayed."""
+        kind, arg, ordinal = fault
+        if kind != "cancel" and self._fl_outcome_under_way(kind):
+            channel.send("S", ordinal)
+            return exc
+        if kind in ("throw", "exit") and (isinstance(exc, BaseException) and not isinstance(exc, Exception) or self._must_cancel):
+            channel.send("S", ordinal)  # the resumption already raises a cancellation or an exit: it wins
+            return exc
+        if kind == "signal":
+            self._fl_signal(arg, ordinal)
+            return exc
+        channel.send("E", ordinal)
+        if kind == "cancel":
+            self.cancel()
+            return exc
+        if kind == "exit":
+            return SystemExit(arg)
+        return InjectedError(f"faultline injected error at {site_of(self._coro)} (await point {ordinal})")
+
+    def _fl_signal(self, signum, ordinal):
+        """Delivers signal `signum` to the process. It takes effect at once (a Python-level or
+        the default handler) or, with a handler of the loop's (add_signal_handler), when that
+        handler runs: what ends the process before it runs wins."""
+        if not getattr(self._loop, "_fl_defer_signal", lambda s, o: False)(signum, ordinal):
+            channel.send("E", ordinal)
+        os.kill(os.getpid(), signum)
+
+    def _fl_report_pending(self):
+        """Reports this task as destroyed while pending (once)."""
+        if not self._fl_reported_pending:
+            self._fl_reported_pending = True
+            channel.send("P", self._fl_id, self.get_name(), site_of(self._coro))
+
+    def __del__(self):
+        if self._state == "PENDING" and getattr(self, "_log_destroy_pending", False) \
+                and not (process_ending["abnormal_exit"] or process_ending["failed"]):
+            self._fl_report_pending()
+        super().__del__()
+
+
+def _task_done(task):
+    if task.cancelled():
+        how = "cancelled"
+    elif task._exception is not None:  # NOTE: not exception(): that would mark it retrieved
+        how = "error"
+    else:
+        how = "value"
+    channel.send("F", task._fl_id, how)
+    if how == "value" and task._fl_cancel_requested and task.cancelling() > 0:
+        channel.send("W", task._fl_id, task.get_name())
