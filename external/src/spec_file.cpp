@@ -51,6 +51,21 @@ class Fields {
       fail(key, "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
     return static_cast<int>(v->get_int64());
   }
+  /// An integer, or a non-empty list of them (each from lo to hi).
+  std::vector<int> integers(const char* key, int lo, int hi) const {
+    const json::value* v = obj_->if_contains(key);
+    if (v == nullptr) return {};
+    std::string range = "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+    auto one = [&](const json::value& x) {
+      if (!x.is_int64() || x.get_int64() < lo || x.get_int64() > hi) fail(key, "must be " + range + ", or a list of them");
+      return static_cast<int>(x.get_int64());
+    };
+    if (!v->is_array()) return {one(*v)};
+    if (v->get_array().empty()) fail(key, "must be " + range + ", or a list of them");
+    std::vector<int> out;
+    for (const auto& x : v->get_array()) out.push_back(one(x));
+    return out;
+  }
   std::vector<std::string> texts(const char* key) const {
     std::vector<std::string> out;
     const json::value* v = obj_->if_contains(key);
@@ -102,7 +117,11 @@ SpecRule rule_of(const json::value& v, const std::string& where) {
   r.tolerated_at_most = f.integer("tolerated_up_to", 1, 1000);
   if (r.tolerated_at_most) r.tolerated = true;
   r.racing_end = f.flag("racing_end", false);
-  if (auto code = f.integer("exit_status", 0, 255)) r.status = ExitStatus::code(*code);
+  std::vector<int> codes = f.integers("exit_status", 0, 255);
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    if (i == 0) r.status = ExitStatus::code(codes[i]);
+    else r.also_statuses.push_back(ExitStatus::code(codes[i]));
+  }
   if (auto sig = f.integer("killed_by", 1, 64)) r.status = ExitStatus::killed_by(*sig);
   std::string loses = f.text("loses");
   if (loses == "own") r.lost_work = LostWork::held_by_task;

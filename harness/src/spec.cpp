@@ -83,6 +83,7 @@ ExitStatus status_of(const Spec& spec, const SpecRule& r, const FiredFault& f) {
 struct Decision {
   ExitStatus status;
   std::string reason;
+  std::vector<ExitStatus> also;  ///< the deciding row's other correct statuses
 };
 
 /// The status with the faults in `ignored` (racing the end, taken as not having happened).
@@ -110,7 +111,7 @@ Decision decide(const Spec& spec, const std::vector<FiredFault>& fired, const st
   const FiredFault* f = process_level != nullptr ? process_level : program_level;
   const SpecRule* r = process_level != nullptr ? process_rule : program_rule;
   if (f == nullptr) return {spec.normal, "no fault took effect that the spec does not tolerate"};
-  return {status_of(spec, *r, *f), to_string(f->fault) + " in task " + f->task + " at " + f->site + ": " + r->why};
+  return {status_of(spec, *r, *f), to_string(f->fault) + " in task " + f->task + " at " + f->site + ": " + r->why, r->also_statuses};
 }
 
 }  // namespace
@@ -143,12 +144,15 @@ Expectation expected_outcome(const Spec& spec, const std::vector<FiredFault>& fi
   Decision primary = decide(spec, fired, rules, 0, racing);
   e.status = primary.status;
   e.reason = primary.reason;
-  for (std::uint32_t mask = 1; mask < (1u << racing.size()); ++mask) {
-    Decision d = decide(spec, fired, rules, mask, racing);
+  auto accept = [&e](const Decision& d) {
     if (!e.accepts(d.status)) e.also_accepted.push_back(d.status);
-  }
+    for (const auto& a : d.also)
+      if (!e.accepts(a)) e.also_accepted.push_back(a);
+  };
+  accept(primary);
+  for (std::uint32_t mask = 1; mask < (1u << racing.size()); ++mask) accept(decide(spec, fired, rules, mask, racing));
   if (!e.also_accepted.empty()) {
-    e.reason += " (a fault racing the normal end may also leave";
+    e.reason += " (a racing fault or the deciding row may also leave";
     for (const auto& a : e.also_accepted) e.reason += " " + to_string(a);
     e.reason += ")";
   }

@@ -53,7 +53,9 @@ def _shutdown_marked(cancel_all):
     def wrapper(loop):
         if isinstance(loop, FaultlineLoop):
             loop._fl_mark_shutdown()
-        return cancel_all(loop)
+        cancel_all(loop)
+        if isinstance(loop, FaultlineLoop):
+            loop._fl_cleaned = True
 
     return wrapper
 

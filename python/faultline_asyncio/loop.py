@@ -77,6 +77,7 @@ class FaultlineLoop(asyncio.SelectorEventLoop):
         self._fl_until = None            # the future run_until_complete waits for
         self._fl_main = None             # asyncio.run's main task
         self._fl_shutdown = False        # the program's shutdown began (reported once)
+        self._fl_cleaned = False         # asyncio.run's cleanup cancelled and awaited every task
         self._fl_jobs = {}               # executor jobs under way: their future, the function's name
         self._fl_executor_shutdowns = 0  # default-executor shutdowns under way
         self._fl_thread = None           # the thread that last ran the loop
@@ -147,7 +148,7 @@ class FaultlineLoop(asyncio.SelectorEventLoop):
         return super().add_signal_handler(sig, handled, *args)
 
     def _fl_posted_after_close(self, callback):
-        if self.is_closed():
+        if self.is_closed() and not process_ending["abnormal_exit"]:
             channel.send("L", f"{_describe(callback)} posted to a closed event loop")
 
     def call_soon(self, callback, *args, **kwargs):
@@ -163,19 +164,20 @@ class FaultlineLoop(asyncio.SelectorEventLoop):
         return super().call_at(when, callback, *args, **kwargs)
 
     def close(self):
-        if not self.is_running() and not self.is_closed() and not process_ending["abnormal_exit"]:
-            # NOTE: tasks still pending now are destroyed with the loop. asyncio.run cancelled
-            # and awaited every task that existed when main ended: one pending now was created
-            # during that cleanup (a task started in a cancellation handler). A loop run by hand
-            # leaves all of its own, unless an exception is ending the program.
+        if not self.is_running() and not self.is_closed():
+            # NOTE: tasks still pending now are destroyed with the loop. Once asyncio.run's
+            # cleanup cancelled and awaited every task that existed when main ended, one pending
+            # now was created during that cleanup (a task started in a cancellation handler). A
+            # loop run by hand leaves all of its own, unless an exception is ending the program
+            # (then asyncio destroys them, as when asyncio.run's cleanup was cut short).
+            by_hand = self._fl_main is None and not (process_ending["abnormal_exit"] or process_ending["failed"])
             for task in asyncio.all_tasks(self):
-                if isinstance(task, FaultlineTask) and \
-                        (task._fl_late or (self._fl_main is None and not process_ending["failed"])):
+                if isinstance(task, FaultlineTask) and ((task._fl_late and self._fl_cleaned) or by_hand):
                     task._fl_report_pending()
             # NOTE: asyncio (3.9+) drops the result of an executor job that ends after its loop
             # closed (before 3.9: "RuntimeError: Event loop is closed"); either way the job
             # outlived the loop that waits for it.
-            for job in self._fl_jobs.values():
+            for job in self._fl_jobs.values() if not process_ending["abnormal_exit"] else ():
                 channel.send("L", f"executor job {job} still running when its event loop closed: its result can never be delivered")
         super().close()
 

@@ -20,16 +20,22 @@ def frame_text(frame):
 def site_of(coro):
     """The innermost frame of the await chain in the program's own code (asyncio's and the
     shim's frames are skipped)."""
-    frame, best = None, None
+    return program_site_of(coro)[0]
+
+
+def program_site_of(coro):
+    """(site, True if the chain has a frame of the program's own; else asyncio's task)."""
+    innermost, best = None, None
     while coro is not None:
         frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
         if frame is None:
             break
+        innermost = frame
         if _is_program_frame(frame):
             best = frame
         coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-    frame = best or frame
-    return "?" if frame is None else frame_text(frame)
+    frame = best or innermost
+    return ("?" if frame is None else frame_text(frame)), best is not None
 
 
 def caller_site(frame):
@@ -39,3 +45,10 @@ def caller_site(frame):
         frame = frame.f_back
     frame = frame or first
     return "?" if frame is None else frame_text(frame)
+
+
+def is_program_coroutine(coro):
+    """True if the coroutine a task runs is the program's own (not one of asyncio's)."""
+    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+    path = code.co_filename if code is not None else ""
+    return not path.startswith(_ASYNCIO_DIR) and not path.startswith(_SHIM_DIR)

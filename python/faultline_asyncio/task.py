@@ -6,7 +6,7 @@ import itertools
 import os
 
 from faultline_asyncio.protocol import channel, process_ending
-from faultline_asyncio.site import site_of
+from faultline_asyncio.site import is_program_coroutine, program_site_of, site_of
 
 
 class InjectedError(Exception):
@@ -26,8 +26,12 @@ class FaultlineTask(asyncio.tasks._PyTask):
         self._fl_cancel_requested = False
         self._fl_reported_pending = False  # already reported as left pending at the loop's close
         super().__init__(coro, loop=loop, **kwargs)
-        # created once the program's shutdown began (asyncio.run's main ended)
-        self._fl_late = getattr(self._loop, "_fl_shutdown", False)
+        # NOTE: started by one of the program's tasks once the program's shutdown began
+        # (asyncio.run's main ended): nobody will cancel or await it. Tasks asyncio starts
+        # then (a connection accepted late) are its own doing.
+        creator = asyncio.tasks._current_tasks.get(self._loop)
+        self._fl_late = getattr(self._loop, "_fl_shutdown", False) and creator is not None \
+            and is_program_coroutine(getattr(creator, "_coro", None))
         channel.send("T", self._fl_id, self.get_name())
         self.add_done_callback(_task_done)
 
@@ -56,8 +60,13 @@ class FaultlineTask(asyncio.tasks._PyTask):
             if self is getattr(self._loop, "_fl_main", None):
                 self._loop._fl_mark_shutdown()  # asyncio.run's main ended: its shutdown begins
             return
-        kind, timing, arg, ordinal = channel.ask("A", self._fl_id, self.get_name(), site_of(self._coro))
-        if kind != "none":
+        site, programs = program_site_of(self._coro)
+        kind, timing, arg, ordinal = channel.ask("A", self._fl_id, self.get_name(), site)
+        if kind not in ("none", "signal") and not programs:
+            # NOTE: a task of asyncio's own (start_server's accept, asyncio.run's cleanup): the
+            # program cannot make its code fail or exit; a signal still lands at this moment.
+            channel.send("S", ordinal)
+        elif kind != "none":
             if timing == "after":
                 self._fl_after = (kind, arg, ordinal)
             else:
@@ -152,5 +161,6 @@ def _task_done(task):
     else:
         how = "value"
     channel.send("F", task._fl_id, how)
-    if how == "value" and task._fl_cancel_requested and task.cancelling() > 0:
+    # NOTE: asyncio's own tasks (start_server's accept) end normally when cancelled, by design
+    if how == "value" and task._fl_cancel_requested and task.cancelling() > 0 and is_program_coroutine(task._coro):
         channel.send("W", task._fl_id, task.get_name())

@@ -107,6 +107,25 @@ TEST(Spec, AFaultRacingTheNormalEndAcceptsBothOutcomes) {
   EXPECT_FALSE(e.accepts(ExitStatus::code(0)));
 }
 
+TEST(Spec, ARowWithSeveralStatusesAcceptsEachWhenItDecides) {
+  // asyncio's own race: a second Ctrl-C during asyncio.run's cleanup ends in 0 or 1.
+  Spec spec;
+  SpecRule r;
+  r.kind = FaultKind::signal;
+  r.status = ExitStatus::code(0);
+  r.also_statuses = {ExitStatus::code(1)};
+  r.why = "either";
+  spec.rules = {r};
+  auto e = expected_outcome(spec, {fired(4, FaultKind::signal, SIGINT)});
+  EXPECT_TRUE(e.accepts(ExitStatus::code(0)));
+  EXPECT_TRUE(e.accepts(ExitStatus::code(1)));
+  EXPECT_FALSE(e.accepts(ExitStatus::killed_by(SIGINT)));
+  // It does not decide under an exit that came first: only the exit's status then.
+  e = expected_outcome(spec, {fired(2, FaultKind::exit, 3), fired(4, FaultKind::signal, SIGINT)});
+  EXPECT_TRUE(e.accepts(ExitStatus::code(3)));
+  EXPECT_FALSE(e.accepts(ExitStatus::code(1)));
+}
+
 TEST(Spec, RowsNarrowBySiteAndShutdownPhase) {
   Spec spec;
   spec.rules = {when(FaultKind::throw_error).at_site("x.cpp:1").during_shutdown(false).tolerated("logged and retried")};

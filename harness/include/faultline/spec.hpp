@@ -43,6 +43,7 @@ struct SpecRule {
   std::optional<int> tolerated_at_most;
   bool racing_end = false;                     ///< it may race the program's normal end: either outcome is correct
   std::optional<ExitStatus> status;            ///< else the status it must end with (default: the kind's)
+  std::vector<ExitStatus> also_statuses;       ///< other statuses as correct when this row decides (a runtime's own race)
   LostWork lost_work = LostWork::none;         ///< protected work this fault may lose (never duplicate)
   std::string why;                             ///< one line: why a correct program behaves so
   bool decides() const noexcept { return tolerated || racing_end || status.has_value(); }
