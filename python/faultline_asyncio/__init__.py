@@ -23,7 +23,14 @@ from faultline_asyncio.loop import FaultlineLoop, FaultlinePolicy
 from faultline_asyncio.protocol import channel, process_ending
 from faultline_asyncio.task import FaultlineTask, InjectedError
 
-__all__ = ["FaultlineLoop", "FaultlineTask", "InjectedError", "channel", "install"]
+__all__ = ["FaultlineLoop", "FaultlineTask", "InjectedError", "channel", "install", "report_tasks_left_at_exit"]
+
+
+def report_tasks_left_at_exit():
+    """What the interpreter's teardown would report: every task still pending is destroyed."""
+    for task in list(asyncio.tasks._all_tasks):
+        if isinstance(task, FaultlineTask) and not task.done():
+            task._fl_destroyed()
 
 
 def _main_marked(run):

@@ -6,10 +6,11 @@ A request is one message: JSON {"id", "argv", "env", "cwd"} with three descripto
 (SCM_RIGHTS: events, decisions, output). The server forks; the child becomes the run (fds 3, 4,
 1, 2; its own process group) and ends as the interpreter ends a program — atexit handlers,
 non-daemon threads joined, the exit status of SystemExit, death by SIGINT for an uncaught
-KeyboardInterrupt — because it leaves the server's code by returning into the interpreter.
+KeyboardInterrupt — as the interpreter would, without its teardown (_end_as_the_interpreter_would).
 The server answers {"id", "status"} (waitpid's raw status) and kills the run's process group.
 """
 import asyncio  # noqa: F401  (warm: imported once, in the server)
+import atexit
 import concurrent.futures  # noqa: F401
 import ctypes
 import json
@@ -19,6 +20,7 @@ import runpy
 import signal
 import socket
 import sys
+import threading
 
 import faultline_asyncio
 
@@ -50,8 +52,53 @@ def _become_the_run(request, fds):
     sys.argv = list(request["argv"])
     sys.path.insert(0, os.path.dirname(os.path.abspath(program)))
     faultline_asyncio.install()
-    runpy.run_path(program, run_name="__main__")
-    return 0
+    _end_as_the_interpreter_would(lambda: runpy.run_path(program, run_name="__main__"))
+
+
+def _exit_status(code):
+    """The status `SystemExit(code)` ends an interpreter with."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _end_as_the_interpreter_would(run):
+    """Runs the program, then ends the process as the interpreter ends a program — non-daemon
+    threads joined, atexit handlers run, SystemExit's status, a traceback and status 1 for an
+    uncaught exception, death by SIGINT for an uncaught KeyboardInterrupt — without tearing the
+    interpreter down.
+
+    NOTE: the teardown (every module's objects destroyed one by one) cost ~40 ms of a ~50 ms
+    run; what it would report (tasks destroyed while pending) is reported here first. A
+    finding is still confirmed by replays in a fresh interpreter, which tears down in full."""
+    status, interrupted = 0, False
+    try:
+        run()
+    except SystemExit as e:
+        status = _exit_status(e.code)
+    except KeyboardInterrupt:
+        sys.excepthook(*sys.exc_info())
+        interrupted = True
+    except BaseException:  # noqa: B036  the program's uncaught exception
+        sys.excepthook(*sys.exc_info())
+        status = 1
+    try:
+        threading._shutdown()
+        atexit._run_exitfuncs()
+        faultline_asyncio.report_tasks_left_at_exit()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+    if interrupted:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    os._exit(status)
 
 
 def serve():

@@ -146,10 +146,14 @@ class FaultlineTask(asyncio.tasks._PyTask):
             self._fl_reported_pending = True
             channel.send("P", self._fl_id, self.get_name(), site_of(self._coro))
 
-    def __del__(self):
+    def _fl_destroyed(self):
+        """The task is destroyed: reported if it was still pending and the program's doing."""
         if self._state == "PENDING" and getattr(self, "_log_destroy_pending", False) \
                 and not (process_ending["abnormal_exit"] or process_ending["failed"]):
             self._fl_report_pending()
+
+    def __del__(self):
+        self._fl_destroyed()
         super().__del__()
 
 

@@ -1,6 +1,6 @@
 """The Python zoo under faultline-python (FAULTLINE_PYTHON_BIN; ctest sets it): every buggy
 program is caught by its oracle with a shrunk schedule, every fixed twin stays clean with its
-fault tree exhausted."""
+single-fault tree exhausted."""
 import json
 import os
 import signal
@@ -50,16 +50,19 @@ class ZooTest(unittest.TestCase):
         for spec in specs():
             with self.subTest(spec["name"]):
                 clean = spec.get("expect", "clean") == "clean"
-                done, result = self.campaign(spec["name"], "120s", 2 if clean else 1)
+                # NOTE: one fault per schedule in CI (each fixed twin's single-fault tree is
+                # exhausted, every buggy one is caught by one fault); the README's figures come
+                # from the tree to 2 faults, run by hand (scripts/zoo_table.py).
+                done, result = self.campaign(spec["name"], "60s", 1)
                 oracles = {f["oracle"] for f in result["findings"]}
                 if clean:
                     self.assertEqual(done.returncode, 0, done.stdout[-3000:])
-                    self.assertTrue(result["exhausted"], "the fixed twin's tree to 2 faults was not exhausted")
+                    self.assertTrue(result["exhausted"], "the fixed twin's single-fault tree was not exhausted")
                 else:
                     self.assertEqual(done.returncode, 1, done.stdout[-3000:])
                     self.assertIn(spec["expect"], oracles)
                     shortest = min(f["faults"] for f in result["findings"] if f["oracle"] == spec["expect"])
-                    self.assertLessEqual(shortest, 2)
+                    self.assertLessEqual(shortest, 1)
 
     def test_a_bad_spec_file_is_a_usage_error_naming_the_field(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -5,6 +5,8 @@
 import asyncio
 from asyncio import StreamReader, StreamWriter
 
+from echo_session import session  # NOTE: the telnet user of the article
+
 
 async def send_event(msg: str):
     await asyncio.sleep(1)
@@ -21,27 +23,6 @@ async def echo(reader: StreamReader, writer: StreamWriter):
         msg = 'Connection dropped!'
         print(msg)
         asyncio.create_task(send_event(msg))  # don't
-
-
-async def session(port):
-    # NOTE: not in the article, which waits for a telnet user: a client that sends two lines,
-    # a second apart, and leaves (or sees the server drop it); the server then stops, so a run
-    # without faults ends.
-    reader, writer = await asyncio.open_connection('127.0.0.1', port)
-    try:
-        for line in (b'hello\n', b'bye\n'):
-            writer.write(line)
-            await writer.drain()
-            reply = await reader.readline()
-            if not reply:
-                raise ConnectionResetError
-            print(reply.decode().strip())
-            await asyncio.sleep(1)
-        writer.close()
-        await writer.wait_closed()
-    except ConnectionError:
-        print('The server dropped the connection.')
-    await asyncio.sleep(1)  # the server reads the end of the stream
 
 
 async def main(host='127.0.0.1', port=0):
