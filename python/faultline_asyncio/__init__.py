@@ -16,6 +16,7 @@ _Task__wakeup, _fut_waiter) are the same in 3.9-3.13.
 """
 import asyncio
 import asyncio.base_events
+import gc
 import asyncio.runners
 
 from faultline_asyncio import threads
@@ -27,10 +28,11 @@ __all__ = ["FaultlineLoop", "FaultlineTask", "InjectedError", "channel", "instal
 
 
 def report_tasks_left_at_exit():
-    """What the interpreter's teardown would report: every task still pending is destroyed."""
-    for task in list(asyncio.tasks._all_tasks):
-        if isinstance(task, FaultlineTask) and not task.done():
-            task._fl_destroyed()
+    """Tasks already garbage are destroyed (and reported if pending), as the teardown would.
+
+    NOTE: not every pending task: one still reachable from a live loop is not always destroyed by
+    the teardown either, and a fresh interpreter (which confirms findings) must agree."""
+    gc.collect()
 
 
 def _main_marked(run):
