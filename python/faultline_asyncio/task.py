@@ -25,6 +25,7 @@ class FaultlineTask(asyncio.tasks._PyTask):
         self._fl_cancel_ordinal = 0  # an `at` cancel requested, reported when it is raised
         self._fl_cancel_requested = False
         self._fl_reported_pending = False  # already reported as left pending at the loop's close
+        self._fl_cancels = 0  # cancel() requests not withdrawn by uncancel(), as cancelling() counts
         super().__init__(coro, loop=loop, **kwargs)
         # NOTE: started by one of the program's tasks once the program's shutdown began
         # (asyncio.run's main ended): nobody will cancel or await it. Tasks asyncio starts
@@ -37,7 +38,17 @@ class FaultlineTask(asyncio.tasks._PyTask):
 
     def cancel(self, msg=None):
         self._fl_cancel_requested = True
+        if not self.done():
+            self._fl_cancels += 1
         return super().cancel(msg)
+
+    # NOTE: Python 3.11 added cancelling()/uncancel(); before it no request could be
+    # withdrawn, so the shim keeps its own count and works the same on 3.9-3.13.
+    if hasattr(asyncio.tasks._PyTask, "uncancel"):
+        def uncancel(self):
+            if self._fl_cancels > 0:
+                self._fl_cancels -= 1
+            return super().uncancel()
 
     def _Task__step(self, exc=None):
         if self._fl_cancel_ordinal and (self._must_cancel or isinstance(exc, asyncio.CancelledError)):
@@ -84,7 +95,7 @@ class FaultlineTask(asyncio.tasks._PyTask):
 
     def _fl_cancel_under_way(self):
         waiter = self._fut_waiter
-        return self._must_cancel or self.cancelling() > 0 or (waiter is not None and waiter.cancelled())
+        return self._must_cancel or self._fl_cancels > 0 or (waiter is not None and waiter.cancelled())
 
     def _fl_while_pending(self, fault):
         """An `at` fault, while the awaited operation is still pending."""
@@ -166,5 +177,5 @@ def _task_done(task):
         how = "value"
     channel.send("F", task._fl_id, how)
     # NOTE: asyncio's own tasks (start_server's accept) end normally when cancelled, by design
-    if how == "value" and task._fl_cancel_requested and task.cancelling() > 0 and is_program_coroutine(task._coro):
+    if how == "value" and task._fl_cancel_requested and task._fl_cancels > 0 and is_program_coroutine(task._coro):
         channel.send("W", task._fl_id, task.get_name())

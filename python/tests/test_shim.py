@@ -168,7 +168,7 @@ class ShimTest(unittest.TestCase):
 
     def test_waiting_for_a_threadsafe_future_whose_loop_died_is_a_deadlock_report(self):
         text = """
-            import asyncio, threading
+            import asyncio, concurrent.futures, threading
             async def f():
                 await asyncio.sleep(1)
             loop = asyncio.new_event_loop()
@@ -177,7 +177,7 @@ class ShimTest(unittest.TestCase):
             future = asyncio.run_coroutine_threadsafe(f(), loop)
             try:
                 future.result(TIMEOUT)
-            except TimeoutError:
+            except concurrent.futures.TimeoutError:  # the builtin TimeoutError from 3.11 on
                 print("timed out")
             loop.call_soon_threadsafe(loop.stop)
             thread.join()
