@@ -86,11 +86,17 @@ def _abnormal_marked(method):
     return wrapper
 
 
+_patched = []  # asyncio's functions are wrapped once per process, whatever the number of runs
+
+
 def install():
     """Makes every new event loop a FaultlineLoop (only under faultline's harness)."""
     if not channel.active:
         return
     asyncio.set_event_loop_policy(FaultlinePolicy())
+    if _patched:
+        return
+    _patched.append(True)
     asyncio.runners._cancel_all_tasks = _shutdown_marked(asyncio.runners._cancel_all_tasks)
     asyncio.base_events.BaseEventLoop.run_until_complete = _abnormal_marked(asyncio.base_events.BaseEventLoop.run_until_complete)
     if hasattr(asyncio.runners, "Runner"):  # 3.11+: asyncio.run is a Runner's run

@@ -6,7 +6,7 @@ import os
 import selectors
 import threading
 
-from faultline_asyncio.protocol import channel, process_ending
+from faultline_asyncio.protocol import RunKilled, channel, process_ending
 from faultline_asyncio.site import site_of
 from faultline_asyncio.task import FaultlineTask
 
@@ -120,6 +120,11 @@ class FaultlineLoop(asyncio.SelectorEventLoop):
             raise
         finally:
             self._fl_until = outer
+
+    def _run_once(self):
+        if process_ending["killed"]:
+            raise RunKilled(1)  # NOTE: the run's process is dead for the harness: nothing runs on
+        return super()._run_once()
 
     def run_forever(self):
         self._fl_thread = threading.current_thread()

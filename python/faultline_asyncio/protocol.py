@@ -18,6 +18,16 @@ class _Channel:
             self._out = os.fdopen(int(events), "w", encoding="utf-8", errors="replace")
             self._in = os.fdopen(int(decisions), "r", encoding="utf-8")
 
+    def close(self):
+        """Closes both descriptors (a run served in this process has ended)."""
+        if self.active:
+            self.active = False
+            for stream in (self._out, self._in):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+
     def send(self, *fields):
         if not self.active:
             return
@@ -45,4 +55,14 @@ channel = _Channel()
 # NOTE: after SystemExit or KeyboardInterrupt left a task, asyncio.run ends without finishing its
 # cleanup: the tasks still pending are destroyed at interpreter exit by asyncio itself, not
 # leaked by the program. Likewise after an exception left run_until_complete.
-process_ending = {"abnormal_exit": False, "failed": False}
+process_ending = {"abnormal_exit": False, "failed": False, "killed": False}
+
+
+class RunKilled(SystemExit):
+    """Unwinds a served run that a fatal signal ended (runner.py). The program's tasks never
+    see it: it leaves the shim's own code, and the loop then refuses to run anything."""
+
+
+# The runner's way to end a served run by a fatal signal without ending its process: called with
+# the signal number; raises RunKilled, or returns if the signal must really be sent.
+kill_in_place = None

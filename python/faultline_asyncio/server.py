@@ -1,128 +1,130 @@
-"""The fork server: a warm interpreter (asyncio and the shim imported) that forks one child per
-run, so a run costs a fork, not an interpreter's start.
+"""The fork server: a warm interpreter (asyncio and the shim imported) that serves runs from a
+runner process it forks, so a run costs neither an interpreter's start nor, mostly, a fork.
 
 The harness starts `python3 -m faultline_asyncio --serve` with a SOCK_SEQPACKET socket on fd 0.
 A request is one message: JSON {"id", "argv", "env", "cwd"} with three descriptors attached
-(SCM_RIGHTS: events, decisions, output). The server forks; the child becomes the run (fds 3, 4,
-1, 2; its own process group) and ends as the interpreter ends a program — atexit handlers,
-non-daemon threads joined, the exit status of SystemExit, death by SIGINT for an uncaught
-KeyboardInterrupt — as the interpreter would, without its teardown (_end_as_the_interpreter_would).
-The server answers {"id", "status"} (waitpid's raw status) and kills the run's process group.
+(SCM_RIGHTS: events, decisions, output); the answer is {"id", "status"} (a raw waitpid status).
+
+The server forks a runner (its own process group), which reads the requests itself and runs
+each in its own process (runner.py): fds 3, 4, 1, 2 are the run's, the program runs as
+`__main__`, and the run ends as the interpreter ends a program — atexit handlers, the exit
+status of SystemExit, a traceback and 1 for an uncaught exception, SIGINT's status for an
+uncaught KeyboardInterrupt. If the run left nothing a reset cannot undo, the runner answers,
+resets and takes the next request; otherwise it ends as the interpreter would (threads joined,
+without the teardown), and the server answers with its real waitpid status, kills its process
+group and forks a fresh runner. The request under way is kept in shared memory, so a runner
+that dies mid-run (os._exit, a signal's default action) is still answered for.
 """
 import asyncio  # noqa: F401  (warm: imported once, in the server)
-import atexit
-import concurrent.futures  # noqa: F401
 import ctypes
+import fcntl
+import gc
 import json
-import logging  # noqa: F401
+import mmap
 import os
-import runpy
 import signal
 import socket
+import struct
 import sys
-import threading
 
-import faultline_asyncio
+from faultline_asyncio import protocol, runner
+
+_NONE_UNDER_WAY, _SOCKET_ENDED = 0, -1  # the runner's note when no request is under way
 
 
 def _die_with_parent():
-    """PR_SET_PDEATHSIG: the server never outlives the harness process that started it."""
+    """PR_SET_PDEATHSIG: never outlive the process that started this one."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
 
 
-def _become_the_run(request, fds):
-    os.setpgid(0, 0)
-    for fd, target in zip(fds, (3, 4, 1)):
-        os.dup2(fd, target)
-    os.dup2(1, 2)
-    for fd in fds:
-        if fd > 4:
-            os.close(fd)
-    os.environ.update(request.get("env", {}))
-    os.environ["FAULTLINE_EVENTS_FD"], os.environ["FAULTLINE_DECISIONS_FD"] = "3", "4"
-    if request.get("cwd"):
-        os.chdir(request["cwd"])
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    faultline_asyncio.channel.__init__()
-    program = request["argv"][0]
-    sys.argv = list(request["argv"])
-    sys.path.insert(0, os.path.dirname(os.path.abspath(program)))
-    faultline_asyncio.install()
-    _end_as_the_interpreter_would(lambda: runpy.run_path(program, run_name="__main__"))
+class _Note:
+    """The request the runner has under way, in memory shared with the server."""
+
+    def __init__(self):
+        self._memory = mmap.mmap(-1, 8)
+
+    def set(self, value):
+        self._memory[:8] = struct.pack("q", value)
+
+    def get(self):
+        return struct.unpack("q", self._memory[:8])[0]
 
 
-def _exit_status(code):
-    """The status `SystemExit(code)` ends an interpreter with."""
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code & 0xFF
-    print(code, file=sys.stderr)
-    return 1
+def _answer(sock, request_id, status):
+    sock.send(json.dumps({"id": request_id, "status": status}).encode())
 
 
-def _end_as_the_interpreter_would(run):
-    """Runs the program, then ends the process as the interpreter ends a program — non-daemon
-    threads joined, atexit handlers run, SystemExit's status, a traceback and status 1 for an
-    uncaught exception, death by SIGINT for an uncaught KeyboardInterrupt — without tearing the
-    interpreter down.
-
-    NOTE: the teardown (every module's objects destroyed one by one) cost ~40 ms of a ~50 ms
-    run; what it would report (tasks destroyed while pending) is reported here first. A
-    finding is still confirmed by replays in a fresh interpreter, which tears down in full."""
-    status, interrupted = 0, False
-    try:
-        run()
-    except SystemExit as e:
-        status = _exit_status(e.code)
-    except KeyboardInterrupt:
-        sys.excepthook(*sys.exc_info())
-        interrupted = True
-    except BaseException:  # noqa: B036  the program's uncaught exception
-        sys.excepthook(*sys.exc_info())
-        status = 1
-    try:
-        threading._shutdown()
-        atexit._run_exitfuncs()
-        faultline_asyncio.report_tasks_left_at_exit()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-    if interrupted:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
-    os._exit(status)
+def _compiled(program, cache):
+    """The program's code, compiled once per runner (again if the file changed)."""
+    stat = os.stat(program)
+    key = (os.path.abspath(program), stat.st_mtime_ns, stat.st_size)
+    if key not in cache:
+        with open(program, "rb") as source:
+            cache.clear()
+            cache[key] = compile(source.read(), program, "exec", dont_inherit=True)
+    return cache[key]
 
 
-def serve():
-    """Serves runs until the harness closes the socket; in a run's child, returns its status."""
+def _serve_runs(sock, note):
+    """The runner: takes requests until the socket ends or a run leaves the process unusable."""
     _die_with_parent()
-    sock = socket.socket(fileno=0)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the harness's to handle
+    os.setpgid(0, 0)  # its own group: whatever a run starts is killed with it
+    baseline = runner.Baseline()
+    protocol.kill_in_place = runner.kill_in_place
+    code_cache = {}
     while True:
         try:
             message, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 3)
         except OSError:
-            return 0
+            message = b""
         if not message:
-            return 0
+            note.set(_SOCKET_ENDED)
+            os._exit(0)
         request = json.loads(message)
+        note.set(request["id"])
+        runner.start(request, fds)
+        try:
+            code = _compiled(sys.argv[0], code_cache)
+        except (OSError, SyntaxError, ValueError) as e:
+            print(f"python3: can't run {sys.argv[0]}: {e}", file=sys.stderr)
+            code, status, interrupted = None, 2, False
+        if code is not None:
+            status, interrupted = runner.run_program(code, sys.argv[0])
+        if not runner.finish(baseline):
+            runner.end_process(status, interrupted)
+        _answer(sock, request["id"], runner.wait_status(status, interrupted))
+        note.set(_NONE_UNDER_WAY)
+
+
+def serve():
+    """Serves runs until the harness closes the socket; in a runner, never returns."""
+    _die_with_parent()
+    # NOTE: the socket leaves fd 0 (a program reading stdin must not read requests) and is
+    # not inherited by what a program execs; stdin is /dev/null, as for a detached program.
+    sock = socket.socket(fileno=fcntl.fcntl(0, fcntl.F_DUPFD_CLOEXEC, 10))  # above a run's fds 0-4
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the harness's to handle
+    note = _Note()
+    while True:
+        note.set(_NONE_UNDER_WAY)
+        # NOTE: the warm heap moves to the collector's permanent generation: a runner's
+        # collections then skip it instead of touching every object and copying its pages.
+        gc.freeze()
         pid = os.fork()
         if pid == 0:
-            sock.close()
-            return _become_the_run(request, fds)
-        for fd in fds:
-            os.close(fd)
+            _serve_runs(sock, note)
         _, status = os.waitpid(pid, 0)
         try:
-            os.killpg(pid, signal.SIGKILL)  # whatever the run started
+            os.killpg(pid, signal.SIGKILL)  # whatever its last run started
         except OSError:
             pass
-        sock.send(json.dumps({"id": request["id"], "status": status}).encode())
+        under_way = note.get()
+        if under_way == _SOCKET_ENDED:
+            return 0
+        if under_way != _NONE_UNDER_WAY:
+            _answer(sock, under_way, status)

@@ -5,7 +5,8 @@ import asyncio.tasks
 import itertools
 import os
 
-from faultline_asyncio.protocol import channel, process_ending
+from faultline_asyncio import protocol
+from faultline_asyncio.protocol import RunKilled, channel, process_ending
 from faultline_asyncio.site import is_program_coroutine, program_site_of, site_of
 
 
@@ -58,6 +59,8 @@ class FaultlineTask(asyncio.tasks._PyTask):
             fault, self._fl_after = self._fl_after, None
             try:
                 exc = self._fl_resume_with(fault, exc)
+            except RunKilled:
+                raise
             except BaseException as raised:  # noqa: B036  a signal handler raised (a second SIGINT)
                 # NOTE: thrown into the coroutine, as when the signal lands in its code: the
                 # task ends with it, as asyncio's own step would have it.
@@ -149,6 +152,8 @@ class FaultlineTask(asyncio.tasks._PyTask):
         handler runs: what ends the process before it runs wins."""
         if not getattr(self._loop, "_fl_defer_signal", lambda s, o: False)(signum, ordinal):
             channel.send("E", ordinal)
+        if protocol.kill_in_place is not None:
+            protocol.kill_in_place(signum)
         os.kill(os.getpid(), signum)
 
     def _fl_report_pending(self):

@@ -1,7 +1,10 @@
 """A stand-in for faultline's harness on the shim's side of the await protocol: runs a program
 under the shim, answers await points from a schedule {ordinal: (kind, timing, arg)}, and
 returns the events and the exit status."""
+import json
 import os
+import select
+import socket
 import subprocess
 import sys
 
@@ -35,6 +38,70 @@ def run(program, schedule=None, timeout=30):
         output = child.stdout.read().decode(errors="replace")
     status = child.wait(timeout)
     return status, events, output
+
+
+def _answer(line, schedule, ordinal, out_fd):
+    fields = line.split("\t")
+    if fields[0] == "A":
+        kind, timing, arg = schedule.get(ordinal, ("none", "at", 0))
+        try:
+            os.write(out_fd, f"{kind}\t{timing}\t{arg}\t{ordinal}\n".encode())
+        except BrokenPipeError:
+            pass
+        return True
+    return False
+
+
+class Server:
+    """The fork server (python3 -m faultline_asyncio --serve) driven as the harness drives it."""
+
+    def __init__(self):
+        self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._server = subprocess.Popen([sys.executable, "-m", "faultline_asyncio", "--serve"], stdin=theirs,
+                                        env=dict(os.environ, PYTHONPATH=PYTHON_DIR))
+        theirs.close()
+        self._next_id = 1
+
+    def close(self):
+        self._socket.close()
+        self._server.wait(10)
+
+    def run(self, program, schedule=None, timeout=30, env=None):
+        """Returns (exit code, or -signal; events; output), as run() does."""
+        schedule = schedule or {}
+        ev_r, ev_w = os.pipe()
+        dec_r, dec_w = os.pipe()
+        out_r, out_w = os.pipe()
+        request_id, self._next_id = self._next_id, self._next_id + 1
+        request = {"id": request_id, "argv": [program], "env": dict(env or {}, PYTHONHASHSEED="0"), "cwd": ""}
+        socket.send_fds(self._socket, [json.dumps(request).encode()], [ev_w, dec_r, out_w])
+        for fd in (ev_w, dec_r, out_w):
+            os.close(fd)
+        events, output, pending, status, ordinal = [], b"", b"", None, 0
+        open_fds = [ev_r, out_r]
+        while open_fds or status is None:
+            ready, _, _ = select.select(open_fds + ([self._socket] if status is None else []), [], [], timeout)
+            if not ready:
+                raise TimeoutError(f"run {request_id} of {program} did not end")
+            if self._socket in ready:
+                answer = json.loads(self._socket.recv(4096))
+                assert answer["id"] == request_id, (answer, request_id)
+                status = os.waitstatus_to_exitcode(answer["status"])
+            for fd in (fd for fd in ready if fd in open_fds):
+                data = os.read(fd, 65536)
+                if not data:
+                    open_fds.remove(fd)
+                elif fd == out_r:
+                    output += data
+                else:
+                    pending += data
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        events.append(line.decode().split("\t"))
+                        ordinal += _answer(line.decode(), schedule, ordinal + 1, dec_w)
+        for fd in (ev_r, out_r, dec_w):
+            os.close(fd)
+        return status, events, output.decode(errors="replace")
 
 
 if __name__ == "__main__":
