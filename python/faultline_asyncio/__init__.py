@@ -18,6 +18,7 @@ import asyncio
 import asyncio.base_events
 import gc
 import asyncio.runners
+import asyncio.tasks
 
 from faultline_asyncio import threads
 from faultline_asyncio.loop import FaultlineLoop, FaultlinePolicy
@@ -31,8 +32,13 @@ def report_tasks_left_at_exit():
     """Tasks already garbage are destroyed (and reported if pending), as the teardown would.
 
     NOTE: not every pending task: one still reachable from a live loop is not always destroyed by
-    the teardown either, and a fresh interpreter (which confirms findings) must agree."""
-    gc.collect()
+    the teardown either, and a fresh interpreter (which confirms findings) must agree. Without a
+    pending task there is nothing to report, and no collection is needed."""
+    tasks = getattr(asyncio.tasks, "_scheduled_tasks", None)  # 3.12+
+    if tasks is None:
+        tasks = asyncio.tasks._all_tasks
+    if any(not task.done() for task in list(tasks)):
+        gc.collect()
 
 
 def _main_marked(run):

@@ -15,28 +15,28 @@ class _Channel:
         if self.active:
             for fd in (int(events), int(decisions)):
                 os.set_inheritable(fd, False)  # the program's own children never see them
-            self._out = os.fdopen(int(events), "w", encoding="utf-8", errors="replace")
+            self._events_fd = int(events)  # NOTE: written unbuffered: one write per event, no flush
             self._in = os.fdopen(int(decisions), "r", encoding="utf-8")
 
     def close(self):
         """Closes both descriptors (a run served in this process has ended)."""
         if self.active:
             self.active = False
-            for stream in (self._out, self._in):
+            for close in (lambda: os.close(self._events_fd), self._in.close):
                 try:
-                    stream.close()
+                    close()
                 except OSError:
                     pass
 
     def send(self, *fields):
         if not self.active:
             return
-        line = "\t".join(str(f).replace("\t", " ").replace("\n", " ") for f in fields) + "\n"
+        line = ("\t".join(str(f).replace("\t", " ").replace("\n", " ") for f in fields) + "\n").encode("utf-8", "replace")
         with self._lock:
             try:
-                self._out.write(line)
-                self._out.flush()
-            except (OSError, ValueError):  # the harness is gone: run on alone
+                while line:
+                    line = line[os.write(self._events_fd, line):]
+            except OSError:  # the harness is gone: run on alone
                 self.active = False
 
     def ask(self, *fields):

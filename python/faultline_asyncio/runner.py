@@ -23,6 +23,7 @@ import itertools
 import logging
 import os
 import signal
+import _signal
 import sys
 import threading
 import traceback
@@ -57,14 +58,25 @@ def _recording_signal(signalnum, handler):
     return _set_signal(signalnum, handler)
 
 
-def _set_environ(wanted, only):
-    """Sets the variables of `wanted` that differ (and, unless `only`, removes the others)."""
-    if not only:
-        for name in [name for name in os.environ if name not in wanted]:
-            del os.environ[name]
+def _set_environ(wanted):
+    """Sets the variables of `wanted` that differ."""
     for name, value in wanted.items():
         if os.environ.get(name) != value:
             os.environ[name] = value
+
+
+def _restore_environ(environ):
+    """Makes the environment `environ` again (os.environ's bytes, as Baseline keeps them)."""
+    now = os.environ._data
+    if now == environ:
+        return
+    for key in [key for key in now if key not in environ]:
+        os.unsetenv(key)
+        del now[key]
+    for key, value in environ.items():
+        if now.get(key) != value:
+            os.putenv(key, value)
+            now[key] = value
 
 
 def print_uncaught():
@@ -83,7 +95,7 @@ class Baseline:
 
     def __init__(self):
         self.pid = os.getpid()
-        self.environ = dict(os.environ)
+        self.environ = dict(os.environ._data)  # NOTE: os.environ's own bytes: compared without decoding
         self.cwd = os.getcwd()
         self.path = list(sys.path)
         self.modules = set(sys.modules)
@@ -92,6 +104,10 @@ class Baseline:
         self.thread_excepthook = threading.excepthook
         self.signals = {s: signal.getsignal(s) for s in signal.valid_signals() if signal.getsignal(s) is not None}
         signal.signal = _recording_signal
+        # NOTE: the same set on every call; asyncio asks for it at every add_signal_handler and
+        # the module turns each number into an enum member each time (a third of a run).
+        valid = signal.valid_signals()
+        signal.valid_signals = lambda: set(valid)
         self.warning_filters = list(warnings.filters)
         root = logging.getLogger()
         self.root_logging = (list(root.handlers), root.level)
@@ -107,7 +123,7 @@ class Baseline:
             if _is_programs(sys.modules[name]):
                 del sys.modules[name]
         sys.path[:] = self.path
-        _set_environ(self.environ, only=False)
+        _restore_environ(self.environ)
         os.chdir(self.cwd)
         for name, value in self.streams.items():
             setattr(sys, name, value)
@@ -194,7 +210,7 @@ def kill_in_place(signum):
     the unwinding, where only the program's synchronous frames run, mute, takes over
     _UNWIND_S) the signal is sent for real and the server answers for the dead process."""
     if signum in _NOT_FATAL or signal.getsignal(signum) is not signal.SIG_DFL or threading.active_count() > 1 \
-            or signum in signal.pthread_sigmask(signal.SIG_BLOCK, []):
+            or signum in _signal.pthread_sigmask(signal.SIG_BLOCK, []):
         return
     process_ending["killed"] = signum
     _mute_the_run()
@@ -251,7 +267,7 @@ def start(request, fds):
     for fd in fds:
         if fd > 4:
             os.close(fd)
-    _set_environ(dict(request.get("env", {}), FAULTLINE_EVENTS_FD="3", FAULTLINE_DECISIONS_FD="4"), only=True)
+    _set_environ(dict(request.get("env", {}), FAULTLINE_EVENTS_FD="3", FAULTLINE_DECISIONS_FD="4"))
     _open_stdio()
     if request.get("cwd"):
         os.chdir(request["cwd"])
