@@ -4,6 +4,7 @@ returns the events and the exit status."""
 import json
 import os
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -57,14 +58,36 @@ class Server:
 
     def __init__(self):
         self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._server = subprocess.Popen([sys.executable, "-m", "faultline_asyncio", "--serve"], stdin=theirs,
+        # NOTE: -X faulthandler: a run that hangs is asked for its Python stack (SIGABRT) so the
+        # failure says where it waits.
+        self._server = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "faultline_asyncio", "--serve"],
+                                        stdin=theirs,
                                         env=dict(os.environ, PYTHONPATH=PYTHON_DIR))
         theirs.close()
         self._next_id = 1
 
+    def _dump_stacks(self, server_too=False):
+        """SIGABRT to the server's runner (and itself): faulthandler prints each one's Python
+        stack (the runner's into the run's output)."""
+        pids = [self._server.pid] if server_too else []
+        try:
+            with open(f"/proc/{self._server.pid}/task/{self._server.pid}/children") as f:
+                pids = [int(p) for p in f.read().split()] + pids
+        except OSError:
+            pass
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGABRT)
+            except OSError:
+                pass
+
     def close(self):
         self._socket.close()
-        self._server.wait(10)
+        try:
+            self._server.wait(30)
+        except subprocess.TimeoutExpired:
+            self._dump_stacks(server_too=True)
+            raise
 
     def run(self, program, schedule=None, timeout=30, env=None):
         """Returns (exit code, or -signal; events; output), as run() does."""
@@ -82,7 +105,15 @@ class Server:
         while open_fds or status is None:
             ready, _, _ = select.select(open_fds + ([self._socket] if status is None else []), [], [], timeout)
             if not ready:
-                raise TimeoutError(f"run {request_id} of {program} did not end")
+                self._dump_stacks()
+                stacks = b""
+                while select.select([out_r], [], [], 3)[0]:
+                    data = os.read(out_r, 1 << 20)
+                    if not data:
+                        break
+                    stacks += data
+                stacks = stacks.decode(errors="replace")
+                raise TimeoutError(f"run {request_id} of {program} did not end; its output and stacks:\n{output.decode(errors='replace')}{stacks}")
             if self._socket in ready:
                 answer = json.loads(self._socket.recv(4096))
                 assert answer["id"] == request_id, (answer, request_id)

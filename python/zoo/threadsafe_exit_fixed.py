@@ -14,17 +14,27 @@ async def f():
 
 def start_loop(loop):
     asyncio.set_event_loop(loop)
-    loop.run_forever()
+    try:
+        loop.run_forever()
+    finally:
+        # NOTE: not in the article; faultline found (1:signal=INT) that a Ctrl-C caught while f
+        # was pending stopped the loop under it: f was destroyed pending. The loop's thread now
+        # cancels and awaits what is left when its loop stops.
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 def main():
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=start_loop, args=(loop,))
-    thread.start()
-
-    future = asyncio.run_coroutine_threadsafe(f(), loop)
-
+    # NOTE: not in the article; faultline found (1:signal=INT) that a Ctrl-C landing in main
+    # before the `try` (the loop's thread already runs f) left that thread running: the
+    # interpreter then waited for it forever at exit. Starting it is inside the `try` now.
     try:
+        thread.start()
+        future = asyncio.run_coroutine_threadsafe(f(), loop)
         future.result(timeout=3)
     except TimeoutError:
         print("Timeout")
