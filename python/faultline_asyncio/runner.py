@@ -187,6 +187,14 @@ def _really_die(signum):
     os.kill(os.getpid(), signum)
 
 
+def _flush_stdio():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
 def _mute_the_run():
     """From now on nothing the run does reaches the harness (stdio buffers go to /dev/null)."""
     channel.close()
@@ -194,11 +202,7 @@ def _mute_the_run():
     os.dup2(null, 1)
     os.dup2(null, 2)
     os.close(null)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
+    _flush_stdio()
 
 
 def kill_in_place(signum):
@@ -315,11 +319,7 @@ def finish(baseline):
         atexit._run_exitfuncs()
         faultline_asyncio.report_tasks_left_at_exit()
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
+        _flush_stdio()
     if threads_left:
         return False
     _mute_the_run()

@@ -12,6 +12,19 @@ import sys
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def _answer(line, schedule, ordinal, out_fd):
+    """Answers an await point line (A) with the schedule's fault for `ordinal`; True if it was one."""
+    fields = line.split("\t")
+    if fields[0] == "A":
+        kind, timing, arg = schedule.get(ordinal, ("none", "at", 0))
+        try:
+            os.write(out_fd, f"{kind}\t{timing}\t{arg}\t{ordinal}\n".encode())
+        except BrokenPipeError:
+            pass
+        return True
+    return False
+
+
 def run(program, schedule=None, timeout=30):
     schedule = schedule or {}
     ev_r, ev_w = os.pipe()
@@ -23,34 +36,16 @@ def run(program, schedule=None, timeout=30):
     os.close(ev_w)
     os.close(dec_r)
     events, ordinal = [], 0
-    with os.fdopen(ev_r, "r") as inp, os.fdopen(dec_w, "w") as out:
+    with os.fdopen(ev_r, "r") as inp:
         for line in inp:
-            fields = line.rstrip("\n").split("\t")
-            events.append(fields)
-            if fields[0] == "A":
-                ordinal += 1
-                kind, timing, arg = schedule.get(ordinal, ("none", "at", 0))
-                try:
-                    out.write(f"{kind}\t{timing}\t{arg}\t{ordinal}\n")
-                    out.flush()
-                except BrokenPipeError:
-                    break
+            line = line.rstrip("\n")
+            events.append(line.split("\t"))
+            ordinal += _answer(line, schedule, ordinal + 1, dec_w)
+    os.close(dec_w)
     with child.stdout:
         output = child.stdout.read().decode(errors="replace")
     status = child.wait(timeout)
     return status, events, output
-
-
-def _answer(line, schedule, ordinal, out_fd):
-    fields = line.split("\t")
-    if fields[0] == "A":
-        kind, timing, arg = schedule.get(ordinal, ("none", "at", 0))
-        try:
-            os.write(out_fd, f"{kind}\t{timing}\t{arg}\t{ordinal}\n".encode())
-        except BrokenPipeError:
-            pass
-        return True
-    return False
 
 
 class Server:
