@@ -3,7 +3,7 @@
 next run starts from the state the server was in.
 
 A run is reusable only if it left nothing behind that a reset cannot undo: no thread but the
-main one, no child process, no descriptor the runner did not have. Otherwise the runner ends
+main one, no fork, no child process, no descriptor the runner did not have. Otherwise the runner ends
 the process as the interpreter would (the server answers for it and forks a fresh runner), and
 so does a run the process did not survive (os._exit, a signal's default action).
 
@@ -95,6 +95,8 @@ class Baseline:
 
     def __init__(self):
         self.pid = os.getpid()
+        self.forked = False  # the run forked: its process is not reused (as with a thread)
+        os.register_at_fork(after_in_parent=self._note_fork)
         self.environ = dict(os.environ._data)  # NOTE: os.environ's own bytes: compared without decoding
         self.cwd = os.getcwd()
         self.path = list(sys.path)
@@ -113,6 +115,9 @@ class Baseline:
         self.root_logging = (list(root.handlers), root.level)
         self.descriptors = _descriptors() | {1, 2, 3, 4}
         self.recursion_limit = sys.getrecursionlimit()
+
+    def _note_fork(self):
+        self.forked = True
 
     def restore(self):
         """Puts the interpreter back as it was (after a reusable run)."""
@@ -312,7 +317,9 @@ def finish(baseline):
             _really_die(process_ending["killed"])
         return _reset(baseline)
     # NOTE: a process the program forked that returns here ends too, as its interpreter would
-    threads_left = threading.active_count() > 1 or os.getpid() != baseline.pid
+    # NOTE: a run that forked ends its runner too: under load a reused runner after a fork
+    # was seen not to answer (CI, not reproduced otherwise); ending it is what the interpreter does.
+    threads_left = threading.active_count() > 1 or os.getpid() != baseline.pid or baseline.forked
     try:
         if threads_left:
             threading._shutdown()  # NOTE: marks the interpreter as ending: only where it ends
