@@ -11,6 +11,13 @@ import sys
 
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# NOTE: how long a run may be silent before it is declared hung. Generous on purpose: ctest runs
+# these tests beside C++ campaigns that keep both cores busy, and on the 2-vCPU CI machine
+# (kernel 6.18) other processes were then seen runnable but unscheduled for 4-15 s at a time,
+# kernel workers included, so a fresh server's imports waited as long on page reads. A run that
+# hangs still fails the test, with its stacks, only later.
+SILENCE_S = 120
+
 
 def _answer(line, schedule, ordinal, out_fd):
     """Answers an await point line (A) with the schedule's fault for `ordinal`; True if it was one."""
@@ -25,7 +32,7 @@ def _answer(line, schedule, ordinal, out_fd):
     return False
 
 
-def run(program, schedule=None, timeout=30):
+def run(program, schedule=None, timeout=SILENCE_S):
     schedule = schedule or {}
     ev_r, ev_w = os.pipe()
     dec_r, dec_w = os.pipe()
@@ -79,12 +86,12 @@ class Server:
     def close(self):
         self._socket.close()
         try:
-            self._server.wait(30)
+            self._server.wait(SILENCE_S)
         except subprocess.TimeoutExpired:
             self._dump_stacks(server_too=True)
             raise
 
-    def run(self, program, schedule=None, timeout=30, env=None):
+    def run(self, program, schedule=None, timeout=SILENCE_S, env=None):
         """Returns (exit code, or -signal; events; output), as run() does."""
         schedule = schedule or {}
         ev_r, ev_w = os.pipe()

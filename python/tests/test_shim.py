@@ -26,7 +26,7 @@ class ShimTest(unittest.TestCase):
         env = dict(os.environ, PYTHONPATH=fake_harness.PYTHON_DIR)
         env.pop("FAULTLINE_EVENTS_FD", None)
         done = subprocess.run([sys.executable, "-m", "faultline_asyncio", os.path.join(ZOO, "do_not_raise_fixed.py")],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=fake_harness.SILENCE_S)
         self.assertEqual(done.returncode, 0, done.stdout)
 
     def test_await_points_name_the_program_line_and_the_task(self):
