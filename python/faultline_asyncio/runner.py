@@ -317,8 +317,8 @@ def finish(baseline):
             _really_die(process_ending["killed"])
         return _reset(baseline)
     # NOTE: a process the program forked that returns here ends too, as its interpreter would
-    # NOTE: a run that forked ends its runner too: under load a reused runner after a fork
-    # was seen not to answer (CI, not reproduced otherwise); ending it is what the interpreter does.
+    # NOTE: a run that forked ends its runner too, as the interpreter would end: what the fork
+    # shared (open file descriptions, at-fork handlers' state) is not the reset's to undo.
     threads_left = threading.active_count() > 1 or os.getpid() != baseline.pid or baseline.forked
     try:
         if threads_left:
