@@ -13,7 +13,7 @@ PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # NOTE: how long a run may be silent before it is declared hung. Generous on purpose: ctest runs
 # these tests beside C++ campaigns that keep both cores busy, and on the 2-vCPU CI machine
-# (kernel 6.18) other processes were then seen runnable but unscheduled for 4-15 s at a time,
+# (kernel 6.18) other processes were then seen runnable but unscheduled for 4-16 s at a time,
 # kernel workers included, so a fresh server's imports waited as long on page reads. A run that
 # hangs still fails the test, with its stacks, only later.
 SILENCE_S = 120
@@ -68,10 +68,12 @@ class Server:
         theirs.close()
         self._next_id = 1
 
-    def _dump_stacks(self, server_too=False):
-        """SIGABRT to the server's runner (and itself): faulthandler prints each one's Python
-        stack (the runner's into the run's output)."""
-        pids = [self._server.pid] if server_too else []
+    def _dump_stacks(self):
+        """SIGABRT to the server and its runner: faulthandler prints each one's Python stack (the
+        server's to this process's stderr, the runner's into the run's output).
+
+        NOTE: the server too: the one CI hang seen (a starved server still importing) was there."""
+        pids = [self._server.pid]
         try:
             with open(f"/proc/{self._server.pid}/task/{self._server.pid}/children") as f:
                 pids = [int(p) for p in f.read().split()] + pids
@@ -88,7 +90,7 @@ class Server:
         try:
             self._server.wait(SILENCE_S)
         except subprocess.TimeoutExpired:
-            self._dump_stacks(server_too=True)
+            self._dump_stacks()
             raise
 
     def run(self, program, schedule=None, timeout=SILENCE_S, env=None):
