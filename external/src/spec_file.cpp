@@ -189,6 +189,10 @@ void register_spec_file(const std::string& path, const std::string& shim_dir) {
     r.why = "asyncio ends the process on a signal or exit request during asyncio.run's cleanup";
     s.spec.rules.push_back(r);
   }
+  // NOTE: the shim's exit=C raises SystemExit in the task, which unwinds through the awaits of
+  // its finally blocks and __aexit__ methods before it reaches asyncio.run: a cancellation, an
+  // error or a signal landing there meanwhile ends the program instead, as it would unfaulted.
+  s.spec.exit_can_be_overtaken = true;
   // NOTE: asyncio.run turns a first SIGINT into the main task's cancellation, and ends with
   // KeyboardInterrupt only if nothing else cancelled main: with another fault under way the
   // other fault's status is as correct (a program swallowing it is caught by swallowed-cancel).

@@ -86,9 +86,9 @@ struct Decision {
   std::vector<ExitStatus> also;  ///< the deciding row's other correct statuses
 };
 
-/// The status with the faults in `ignored` (racing the end, taken as not having happened).
+/// The status with the faults in `ignored` taken as not deciding (racing the end, or overtaken).
 Decision decide(const Spec& spec, const std::vector<FiredFault>& fired, const std::vector<const SpecRule*>& rules,
-                std::uint32_t ignored, const std::vector<std::size_t>& racing) {
+                const std::vector<bool>& ignored) {
   // NOTE: exit and signal act on the process at once; cancel and throw decide the status only
   // once they have ended the program, by which time an exit or signal may have come first.
   // So the first process-level fault decides, else the first program-level one.
@@ -98,11 +98,7 @@ Decision decide(const Spec& spec, const std::vector<FiredFault>& fired, const st
   const SpecRule* program_rule = nullptr;
   for (std::size_t i = 0; i < fired.size(); ++i) {
     const SpecRule& r = *rules[i];
-    if (r.tolerated) continue;
-    bool skip = false;
-    for (std::size_t b = 0; b < racing.size(); ++b)
-      if (racing[b] == i && (ignored & (1u << b))) skip = true;
-    if (skip) continue;
+    if (r.tolerated || ignored[i]) continue;
     const FiredFault& f = fired[i];
     bool is_process = f.fault.kind == FaultKind::exit || f.fault.kind == FaultKind::signal;
     if (is_process && process_level == nullptr) process_level = &f, process_rule = &r;
@@ -112,6 +108,36 @@ Decision decide(const Spec& spec, const std::vector<FiredFault>& fired, const st
   const SpecRule* r = process_level != nullptr ? process_rule : program_rule;
   if (f == nullptr) return {spec.normal, "no fault took effect that the spec does not tolerate"};
   return {status_of(spec, *r, *f), to_string(f->fault) + " in task " + f->task + " at " + f->site + ": " + r->why, r->also_statuses};
+}
+
+/// True if fault `j` may overtake the exit `i`: it took effect after it, before shutdown, and
+/// the spec does not tolerate it.
+bool overtakes(const std::vector<FiredFault>& fired, const std::vector<const SpecRule*>& rules, std::size_t i, std::size_t j) {
+  return j > i && !fired[j].during_shutdown && !rules[j]->tolerated;
+}
+
+/// The exits a later fault may overtake (Spec::exit_can_be_overtaken).
+std::vector<std::size_t> overtakable_exits(const Spec& spec, const std::vector<FiredFault>& fired,
+                                           const std::vector<const SpecRule*>& rules) {
+  std::vector<std::size_t> out;
+  if (!spec.exit_can_be_overtaken) return out;
+  for (std::size_t i = 0; i < fired.size(); ++i) {
+    if (fired[i].fault.kind != FaultKind::exit || fired[i].during_shutdown || rules[i]->tolerated) continue;
+    for (std::size_t j = i + 1; j < fired.size(); ++j)
+      if (overtakes(fired, rules, i, j)) {
+        out.push_back(i);
+        break;
+      }
+  }
+  return out;
+}
+
+/// True if the exit `i`, taken as overtaken, has a later overtaking fault not itself ignored.
+bool overtaker_counts(const std::vector<FiredFault>& fired, const std::vector<const SpecRule*>& rules,
+                      const std::vector<bool>& ignored, std::size_t i) {
+  for (std::size_t j = i + 1; j < fired.size(); ++j)
+    if (overtakes(fired, rules, i, j) && !ignored[j]) return true;
+  return false;
 }
 
 }  // namespace
@@ -141,7 +167,12 @@ Expectation expected_outcome(const Spec& spec, const std::vector<FiredFault>& fi
     // NOTE: at most 8 racing faults are combined (256 outcomes); schedules are far shorter.
     if (rules.back()->racing_end && racing.size() < 8) racing.push_back(i);
   }
-  Decision primary = decide(spec, fired, rules, 0, racing);
+  std::vector<std::size_t> overtaken = overtakable_exits(spec, fired, rules);
+  if (racing.size() + overtaken.size() > 8) overtaken.resize(racing.size() < 8 ? 8 - racing.size() : 0);
+  std::vector<std::size_t> optional = racing;
+  optional.insert(optional.end(), overtaken.begin(), overtaken.end());
+  std::vector<bool> none(fired.size(), false);
+  Decision primary = decide(spec, fired, rules, none);
   e.status = primary.status;
   e.reason = primary.reason;
   auto accept = [&e](const Decision& d) {
@@ -150,9 +181,17 @@ Expectation expected_outcome(const Spec& spec, const std::vector<FiredFault>& fi
       if (!e.accepts(a)) e.also_accepted.push_back(a);
   };
   accept(primary);
-  for (std::uint32_t mask = 1; mask < (1u << racing.size()); ++mask) accept(decide(spec, fired, rules, mask, racing));
+  for (std::uint32_t mask = 1; mask < (1u << optional.size()); ++mask) {
+    std::vector<bool> ignored(fired.size(), false);
+    for (std::size_t b = 0; b < optional.size(); ++b)
+      if (mask & (1u << b)) ignored[optional[b]] = true;
+    bool real = true;  // an exit is overtaken only by a later fault that still counts
+    for (std::size_t b = racing.size(); b < optional.size(); ++b)
+      if (ignored[optional[b]] && !overtaker_counts(fired, rules, ignored, optional[b])) real = false;
+    if (real) accept(decide(spec, fired, rules, ignored));
+  }
   if (!e.also_accepted.empty()) {
-    e.reason += " (a racing fault or the deciding row may also leave";
+    e.reason += " (a racing or overtaking fault or the deciding row may also leave";
     for (const auto& a : e.also_accepted) e.reason += " " + to_string(a);
     e.reason += ")";
   }

@@ -1,6 +1,7 @@
 """The Python zoo under faultline-python (FAULTLINE_PYTHON_BIN; ctest sets it): every buggy
 program is caught by its oracle with a shrunk schedule, every fixed twin stays clean with its
-single-fault tree exhausted."""
+single-fault tree exhausted. The tests' own programs (tests/programs: classes of correct
+programs the oracles once flagged, each beside a buggy twin) are checked to two faults."""
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ import unittest
 
 BIN = os.environ.get("FAULTLINE_PYTHON_BIN")
 ZOO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "zoo")
+PROGRAMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "programs")
 
 
 def kill_listed(path):
@@ -25,27 +27,29 @@ def kill_listed(path):
         pass
 
 
-def specs():
+def specs(directory=ZOO):
     out = []
-    for name in sorted(os.listdir(ZOO)):
+    for name in sorted(os.listdir(directory)):
         if name.endswith(".json"):
-            with open(os.path.join(ZOO, name), encoding="utf-8") as f:
+            with open(os.path.join(directory, name), encoding="utf-8") as f:
                 out.append(json.load(f))
     return out
 
 
+def campaign(name, budget, max_faults, spec_dir=ZOO):
+    """Runs one scenario's campaign; returns (the finished process, its results.json entry)."""
+    # NOTE: kept short for CI (a finding's confirmations run a fresh interpreter each): the
+    # README's figures come from the whole tree to 3 faults, run by hand.
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run([BIN, "--spec", spec_dir, "run", name, "--budget", budget, "--seed", "11",
+                               "--max-faults", str(max_faults), "--report", tmp, "--replays", "1"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+        with open(os.path.join(tmp, "results.json"), encoding="utf-8") as f:
+            return done, json.load(f)["scenarios"][0]
+
+
 @unittest.skipUnless(BIN, "FAULTLINE_PYTHON_BIN is not set (ctest sets it)")
 class ZooTest(unittest.TestCase):
-    def campaign(self, name, budget, max_faults):
-        # NOTE: kept short for CI (a finding's confirmations run a fresh interpreter each): the
-        # README's figures come from the whole tree to 3 faults, run by hand.
-        with tempfile.TemporaryDirectory() as tmp:
-            done = subprocess.run([BIN, "run", name, "--budget", budget, "--seed", "11", "--max-faults", str(max_faults),
-                                   "--report", tmp, "--replays", "1"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
-            with open(os.path.join(tmp, "results.json"), encoding="utf-8") as f:
-                return done, json.load(f)["scenarios"][0]
-
     def test_every_pair(self):
         for spec in specs():
             with self.subTest(spec["name"]):
@@ -53,7 +57,7 @@ class ZooTest(unittest.TestCase):
                 # NOTE: one fault per schedule in CI (each fixed twin's single-fault tree is
                 # exhausted, every buggy one is caught by one fault); the README's figures come
                 # from the tree to 2 faults, run by hand (scripts/zoo_table.py).
-                done, result = self.campaign(spec["name"], "60s", 1)
+                done, result = campaign(spec["name"], "60s", 1)
                 oracles = {f["oracle"] for f in result["findings"]}
                 if clean:
                     self.assertEqual(done.returncode, 0, done.stdout[-3000:])
@@ -117,6 +121,20 @@ class ZooTest(unittest.TestCase):
                     self.assertEqual(done.returncode, 1, done.stdout)
                     self.assertIn("VIOLATION protected-work", done.stdout)
                     self.assertIn("work0", done.stdout)
+
+
+@unittest.skipUnless(BIN, "FAULTLINE_PYTHON_BIN is not set (ctest sets it)")
+class OwnProgramsTest(unittest.TestCase):
+    def test_every_correct_program_is_clean_to_two_faults_and_every_buggy_twin_caught(self):
+        for spec in specs(PROGRAMS):
+            with self.subTest(spec["name"]):
+                done, result = campaign(spec["name"], "60s", 2, PROGRAMS)
+                if spec.get("expect", "clean") == "clean":
+                    self.assertEqual(done.returncode, 0, done.stdout[-3000:])
+                    self.assertTrue(result["exhausted"], "the tree to two faults was not exhausted")
+                else:
+                    self.assertEqual(done.returncode, 1, done.stdout[-3000:])
+                    self.assertIn(spec["expect"], {f["oracle"] for f in result["findings"]})
 
 
 if __name__ == "__main__":

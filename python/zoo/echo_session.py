@@ -19,4 +19,8 @@ async def session(port):
         await writer.wait_closed()
     except ConnectionError:
         print('The server dropped the connection.')
+    finally:
+        # NOTE: the telnet user is another process: its end of the connection closes when it
+        # leaves, cancelled or not. Left open, Python 3.12's Server.wait_closed waits for it.
+        writer.close()
     await asyncio.sleep(1)  # the server reads the end of the stream

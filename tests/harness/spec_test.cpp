@@ -107,6 +107,38 @@ TEST(Spec, AFaultRacingTheNormalEndAcceptsBothOutcomes) {
   EXPECT_FALSE(e.accepts(ExitStatus::code(0)));
 }
 
+TEST(Spec, AnExitIsOvertakenOnlyWhereTheSpecSaysItUnwinds) {
+  Spec spec;
+  std::vector<FiredFault> exit_then_cancel = {fired(2, FaultKind::exit, 3), fired(3, FaultKind::cancel)};
+  auto e = expected_outcome(spec, exit_then_cancel);  // rt: the exit request wins
+  EXPECT_TRUE(e.accepts(ExitStatus::code(3)));
+  EXPECT_FALSE(e.accepts(ExitStatus::code(1)));
+  spec.exit_can_be_overtaken = true;  // Python: a cancel at an await of the unwinding replaces SystemExit
+  e = expected_outcome(spec, exit_then_cancel);
+  EXPECT_EQ(e.status, ExitStatus::code(3));
+  EXPECT_TRUE(e.accepts(ExitStatus::code(1)));
+  EXPECT_FALSE(e.accepts(ExitStatus::code(0)));  // one of the two always decides
+  e = expected_outcome(spec, {fired(2, FaultKind::exit, 3), fired(3, FaultKind::signal, SIGTERM), fired(4, FaultKind::exit, 4)});
+  EXPECT_TRUE(e.accepts(ExitStatus::code(3)));
+  EXPECT_TRUE(e.accepts(ExitStatus::killed_by(SIGTERM)));
+  EXPECT_FALSE(e.accepts(ExitStatus::code(4)));  // the signal came before the second exit
+  EXPECT_FALSE(e.accepts(ExitStatus::code(0)));
+}
+
+TEST(Spec, NothingOvertakesAnExitFromShutdownOrAToleratedRow) {
+  Spec spec;
+  spec.exit_can_be_overtaken = true;
+  auto e = expected_outcome(spec, {fired(2, FaultKind::exit, 3), fired(3, FaultKind::cancel, 0, "w", true)});
+  EXPECT_FALSE(e.accepts(ExitStatus::code(1)));
+  spec.rules = {when(FaultKind::cancel).in_task("w").tolerated("w retries")};
+  e = expected_outcome(spec, {fired(2, FaultKind::exit, 3), fired(3, FaultKind::cancel, 0, "w")});
+  EXPECT_FALSE(e.accepts(ExitStatus::code(1)));
+  // An exit after the others is not overtaken by what came before it.
+  spec.rules.clear();
+  e = expected_outcome(spec, {fired(2, FaultKind::cancel), fired(3, FaultKind::exit, 3)});
+  EXPECT_FALSE(e.accepts(ExitStatus::code(1)));
+}
+
 TEST(Spec, ARowWithSeveralStatusesAcceptsEachWhenItDecides) {
   // asyncio's own race: a second Ctrl-C during asyncio.run's cleanup ends in 0 or 1.
   Spec spec;

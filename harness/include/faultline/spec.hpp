@@ -55,6 +55,10 @@ enum class SignalExit { killed_by_signal, exit_128_plus };
 struct Spec {
   ExitStatus normal = ExitStatus::code(0);     ///< status with no fault (or only tolerated ones)
   SignalExit signal_exit = SignalExit::killed_by_signal;  ///< what signal=S must end in
+  /// exit=C is an exception that unwinds its task (Python's SystemExit), not an exit at once: a
+  /// fault that takes effect after it and before shutdown begins (at an await of a `finally` or
+  /// an `__aexit__`, or a signal meanwhile) may end the run instead, as it would unfaulted.
+  bool exit_can_be_overtaken = false;
   std::vector<SpecRule> rules;                 ///< scenario rows, checked before the defaults
   std::vector<std::string> protected_units;    ///< ledger unit names the scenario records
 };
@@ -88,7 +92,9 @@ const std::vector<SpecRule>& default_rules();
 
 /// Derives the expected outcome from the faults that took effect, in effect order: the first
 /// exit or signal that is not tolerated decides, else the first such cancel or throw. A fault
-/// whose row says it races the normal end adds the status the run has without it.
+/// whose row says it races the normal end adds the status the run has without it. With
+/// `exit_can_be_overtaken`, an exit followed by such a fault before shutdown also accepts the
+/// status the run has if the later fault decides instead.
 Expectation expected_outcome(const Spec& spec, const std::vector<FiredFault>& fired);
 
 }  // namespace faultline
