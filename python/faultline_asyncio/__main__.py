@@ -3,7 +3,7 @@ import os
 import runpy
 import sys
 
-from faultline_asyncio import install
+from faultline_asyncio import channel, install
 
 
 def main():
@@ -20,7 +20,11 @@ def main():
     sys.argv = sys.argv[1:]
     sys.path.insert(0, os.path.dirname(os.path.abspath(program)))
     install()
-    runpy.run_path(program, run_name="__main__")
+    try:
+        runpy.run_path(program, run_name="__main__")
+    finally:
+        channel.flush()  # NOTE: what the interpreter's end reports (atexit, teardown) is sent at once
+        channel.queue = channel.send
     return 0
 
 

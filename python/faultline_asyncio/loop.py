@@ -46,14 +46,20 @@ class _VirtualSelector(selectors.BaseSelector):
                 # NOTE: a thread working for the loop (run_in_executor) calls back in real time:
                 # it is waited for, up to the timer, so that it ends before a later timer as it
                 # would without the shim. Its callback costs no virtual time.
+                channel.flush()  # the process may hang in there
                 ready = self._real.select(timeout)
                 if ready:
                     return ready
             self._loop._fl_now += timeout
-            channel.send("V", int(self._loop._fl_now * 1e9))
+            channel.queue("V", int(self._loop._fl_now * 1e9))
             return []
         if threading.active_count() > 1:  # another thread may still call back: wait for it
+            channel.flush()
             return self._real.select(None)
+        # NOTE: a thread that called back (call_soon_threadsafe) and ended since the first look
+        ready = self._real.select(0)
+        if ready:
+            return ready
         _report_deadlock(self._loop)
         return []
 
@@ -102,7 +108,7 @@ class FaultlineLoop(asyncio.SelectorEventLoop):
     def _fl_mark_shutdown(self):
         if not self._fl_shutdown:
             self._fl_shutdown = True
-            channel.send("H", "main_returned", 0)
+            channel.queue("H", "main_returned", 0)
 
     def run_until_complete(self, future):
         new_task = not asyncio.isfuture(future)

@@ -113,6 +113,7 @@ class Baseline:
         self.warning_filters = list(warnings.filters)
         root = logging.getLogger()
         self.root_logging = (list(root.handlers), root.level)
+        self.logging_disabled = logging.root.manager.disable
         self.descriptors = _descriptors() | {1, 2, 3, 4}
         self.recursion_limit = sys.getrecursionlimit()
 
@@ -142,6 +143,7 @@ class Baseline:
         root = logging.getLogger()
         root.handlers[:], level = self.root_logging[0], self.root_logging[1]
         root.setLevel(level)
+        logging.disable(self.logging_disabled)
         sys.setrecursionlimit(self.recursion_limit)
         sys.settrace(None)
         sys.setprofile(None)
@@ -153,7 +155,7 @@ class Baseline:
         task_module._task_ids = itertools.count(1)
         threading._counter = itertools.count(1).__next__
         concurrent.futures.thread.ThreadPoolExecutor._counter = itertools.count().__next__
-        gc.collect()
+        _collect_unheard()
         gc.freeze()  # NOTE: what survived is the runner's: the next run's collections skip it
 
     def left_behind(self):
@@ -170,6 +172,20 @@ class Baseline:
         if _descriptors() - self.descriptors:
             return "a descriptor"
         return ""
+
+
+def _collect_unheard():
+    """Collects the run's garbage once the run is muted: what its finalizers report (asyncio's
+    "Task exception was never retrieved", "Exception ignored in" a coroutine's close) would go
+    to /dev/null, so it is not formatted at all (a traceback costs ~0.1 ms a line)."""
+    disabled, unraisable = logging.root.manager.disable, sys.unraisablehook
+    logging.disable(logging.CRITICAL)
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        gc.collect()
+    finally:
+        logging.disable(disabled)
+        sys.unraisablehook = unraisable
 
 
 _STDLIB_DIR = os.path.dirname(os.__file__)  # site-packages is below it too
@@ -230,6 +246,7 @@ def kill_in_place(signum):
 
 def end_process(code, interrupted):
     """Ends this process with the run's status (the server answers with it)."""
+    channel.flush()
     if process_ending["killed"]:
         _really_die(process_ending["killed"])
     if interrupted:

@@ -27,7 +27,7 @@ import socket
 import struct
 import sys
 
-from faultline_asyncio import protocol, runner
+from faultline_asyncio import protocol, runner, warm
 
 _NONE_UNDER_WAY, _SOCKET_ENDED = 0, -1  # the runner's note when no request is under way
 
@@ -76,6 +76,7 @@ def _serve_runs(sock, note):
     _die_with_parent()
     os.setpgid(0, 0)  # its own group: whatever a run starts is killed with it
     baseline = runner.Baseline()
+    warm.install()
     protocol.kill_in_place = runner.kill_in_place
     code_cache = {}
     while True:

@@ -34,7 +34,7 @@ class FaultlineTask(asyncio.tasks._PyTask):
         creator = asyncio.tasks._current_tasks.get(self._loop)
         self._fl_late = getattr(self._loop, "_fl_shutdown", False) and creator is not None \
             and is_program_coroutine(getattr(creator, "_coro", None))
-        channel.send("T", self._fl_id, self.get_name())
+        channel.queue("T", self._fl_id, self.get_name())
         self.add_done_callback(_task_done)
 
     def cancel(self, msg=None):
@@ -180,7 +180,7 @@ def _task_done(task):
         how = "error"
     else:
         how = "value"
-    channel.send("F", task._fl_id, how)
+    channel.queue("F", task._fl_id, how)
     # NOTE: asyncio's own tasks (start_server's accept) end normally when cancelled, by design
     if how == "value" and task._fl_cancel_requested and task._fl_cancels > 0 and is_program_coroutine(task._coro):
         channel.send("W", task._fl_id, task.get_name())

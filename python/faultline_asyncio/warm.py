@@ -1,0 +1,58 @@
+"""What a runner reuses from one served run to the next, where a fresh interpreter would redo
+the same work with the same result: the code compiled from a module's source, and the
+traceback module's parse of a source line for its ^^^ markers. Each is memoized on the exact
+input, so a program's output and behaviour are the same with and without it.
+
+NOTE: measured on seed 004's echo demo (3.11): re-importing echo_session compiled it on every
+run (~0.3 ms), and every traceback printed or logged parses each of its lines with ast.parse
+(~0.1 ms a line); together about a fifth of a run.
+"""
+import functools
+import importlib.machinery
+import traceback
+
+_CACHED_CODES = 256  # modules' code objects kept (a program imports far fewer of its own)
+
+
+def _memoized_source_to_code(source_to_code):
+    codes = {}
+
+    @functools.wraps(source_to_code)
+    def cached(self, data, path, *, _optimize=-1):
+        key = (path, bytes(data), _optimize)
+        code = codes.get(key)
+        if code is None:
+            code = source_to_code(self, data, path, _optimize=_optimize)
+            if len(codes) >= _CACHED_CODES:
+                codes.clear()
+            codes[key] = code
+        return code
+
+    return cached
+
+
+def _memoized_should_show_carets(should_show_carets):
+    @functools.lru_cache(maxsize=1024)
+    def on_lines(start_offset, end_offset, all_lines, anchors):
+        return should_show_carets(None, start_offset, end_offset, list(all_lines), anchors)
+
+    @functools.wraps(should_show_carets)
+    def cached(self, start_offset, end_offset, all_lines, anchors):
+        try:
+            return on_lines(start_offset, end_offset, tuple(all_lines), anchors)
+        except TypeError:  # an argument that cannot be hashed: as the interpreter would
+            return should_show_carets(self, start_offset, end_offset, all_lines, anchors)
+
+    return cached
+
+
+def install():
+    """Memoizes both in this process (a runner: it serves many runs)."""
+    loader = importlib.machinery.SourceFileLoader
+    loader.source_to_code = _memoized_source_to_code(loader.source_to_code)
+    anchors = getattr(traceback, "_extract_caret_anchors_from_line_segment", None)  # 3.11+
+    if anchors is not None:
+        traceback._extract_caret_anchors_from_line_segment = functools.lru_cache(maxsize=1024)(anchors)
+    carets = getattr(traceback.StackSummary, "_should_show_carets", None)  # 3.13+
+    if carets is not None:
+        traceback.StackSummary._should_show_carets = _memoized_should_show_carets(carets)
