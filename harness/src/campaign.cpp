@@ -3,6 +3,8 @@
 // the others; progress for the whole campaign.
 #include <faultline/explorer.hpp>
 
+#include <faultline/detail/fork_gate.hpp>
+
 #include <sched.h>
 
 #include <algorithm>
@@ -235,6 +237,7 @@ CampaignResult run_campaign(const CampaignOptions& options, const ProgressFn& pr
   // share may resume on another thread; so no campaign thread ends before every share has.
   std::condition_variable all_finished;
   auto work = [&](int slot) {
+    detail::ForkGateMember member;  // its forks wait for the other campaign threads to park, and it parks for theirs
     detail::PinnedThread pinned(slot);
     for (;;) {
       Share sh;
@@ -251,7 +254,7 @@ CampaignResult run_campaign(const CampaignOptions& options, const ProgressFn& pr
       } else {
         std::unique_lock lock(mutex);
         if (paused.empty()) {
-          all_finished.wait(lock, [&] { return finished_items >= items.size() || !paused.empty(); });
+          detail::wait_parked(all_finished, lock, [&] { return finished_items >= items.size() || !paused.empty(); });
           if (paused.empty()) return;
         }
         sh = std::move(paused.front());
@@ -292,6 +295,9 @@ CampaignResult run_campaign(const CampaignOptions& options, const ProgressFn& pr
   };
   std::vector<std::thread> threads;
   int threads_needed = std::min<int>(jobs, static_cast<int>(items.size()));
+  // NOTE: counted before they start: a thread starting up allocates, and a fork must not catch it.
+  // None ends before every share has, so none is torn down while another forks.
+  detail::ForkGateMembers members(threads_needed);
   for (int j = 1; j < threads_needed; ++j) threads.emplace_back(work, j);
   work(0);
   for (auto& t : threads) t.join();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <faultline/detail/fork_gate.hpp>
+
 namespace faultline::detail {
 
 namespace {
@@ -19,7 +21,7 @@ void MutationPool::finish_round(std::vector<Candidate> candidates, const std::ve
     complete_round();
     return;
   }
-  round_done_.wait(lock, [&] { return round_ != round; });
+  wait_parked(round_done_, lock, [&] { return round_ != round; });
 }
 
 void MutationPool::leave() {

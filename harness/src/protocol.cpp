@@ -8,6 +8,8 @@
 #include <cstring>
 #include <sstream>
 
+#include <faultline/detail/fork_gate.hpp>
+
 namespace faultline::detail {
 
 namespace {
@@ -56,7 +58,11 @@ AnswerRead read_by(int fd, void* data, std::size_t n, std::chrono::steady_clock:
     pollfd pfd{fd, POLLIN, 0};
     // NOTE: 100 ms slices: SIGINT/SIGTERM interrupt poll, but a stop flag set by another
     // thread's signal handler would otherwise wait for the whole watchdog.
-    int ready = poll(&pfd, 1, static_cast<int>(std::min<long long>(left, 100)));
+    int ready;
+    {
+      ForkGateParked parked;  // waiting for the worker: another campaign thread may fork meanwhile
+      ready = poll(&pfd, 1, static_cast<int>(std::min<long long>(left, 100)));
+    }
     if (ready < 0 && errno != EINTR) return AnswerRead::eof;
     if (ready <= 0) continue;
     ssize_t r = ::read(fd, p, n);

@@ -17,6 +17,7 @@
 #include <new>
 #include <set>
 
+#include <faultline/detail/fork_gate.hpp>
 #include <faultline/error.hpp>
 #include <faultline/recorder.hpp>
 
@@ -272,6 +273,7 @@ void Worker::start() {
   std::call_once(subreaper, [] { become_subreaper(); });  // orphans of killed workers come back here
   pid_t pid;
   {
+    detail::ForkGateAlone alone;  // NOTE: the other campaign threads hold no lock the child could need
     std::lock_guard lock(workers_mutex);  // registered before any end_orphans can see it
     pid = fork();
     if (pid > 0) live_workers.insert(pid);

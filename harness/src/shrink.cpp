@@ -2,6 +2,8 @@
 
 #include <rapidcheck.h>
 
+#include <faultline/detail/fork_gate.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -69,7 +71,7 @@ bool ordinal_free(const Schedule& s, std::uint64_t ordinal, std::size_t except) 
 }  // namespace
 
 Schedule random_schedule(std::uint64_t seed, std::uint64_t max_ordinal, int max_faults, const std::vector<std::uint64_t>& anchors) {
-  std::lock_guard lock(rapidcheck_mutex);
+  auto lock = detail::lock_parked(rapidcheck_mutex);  // NOTE: held across runs, which may fork
   max_ordinal = std::max<std::uint64_t>(max_ordinal, 1);
   auto gen = rc::gen::exec([max_ordinal, max_faults, &anchors] {
     int n = *rc::gen::inRange(1, std::max(1, max_faults) + 1);
@@ -197,7 +199,7 @@ std::vector<Schedule> simpler_schedules(const Schedule& s) {
 
 Schedule shrink(const Schedule& s, const std::function<bool(const Schedule&)>& still_fails, ShrinkLimits limits,
                 int* runs_used) {
-  std::lock_guard lock(rapidcheck_mutex);
+  auto lock = detail::lock_parked(rapidcheck_mutex);  // NOTE: held across runs, which may fork
   auto tree = rc::shrinkable::shrinkRecur(s, [](const Schedule& x) { return rc::seq::fromContainer(simpler_schedules(x)); });
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limits.max_seconds);
   int runs = 0;

@@ -2,11 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include <faultline/detail/fork_gate.hpp>
 #include <faultline/oracle.hpp>
 
 using namespace faultline;
@@ -49,12 +54,15 @@ int killed_by_term() {
   return 128 + SIGTERM;
 }
 
+int throws() { throw std::runtime_error("escapes: the persistent worker is replaced"); }
+
 Registration r1(+[] { return plain("sandbox_exits_3", &exits_3); });
 Registration r2(+[] { return plain("sandbox_segfaults", &segfaults); });
 Registration r3(+[] { return plain("sandbox_aborts", &aborts); });
 Registration r4(+[] { return plain("sandbox_hangs", &hangs); });
 Registration r5(+[] { return plain("sandbox_floods", &floods_stdout); });
 Registration r6(+[] { return plain("sandbox_term", &killed_by_term); });
+Registration r7(+[] { return plain("sandbox_throws", &throws); });
 
 RunOutcome run(Worker& w, const char* name, int timeout_ms = 2000) {
   RunRequest req{&Registry::instance().get(name), {}, Schedule{}, timeout_ms};
@@ -128,6 +136,40 @@ TEST(SandboxPersistent, ReplacesTheWorkerAfterACrashOrHang) {
   EXPECT_EQ(hang.end.kind, ProcessEnd::Kind::timed_out);
   EXPECT_EQ(run(w, "sandbox_exits_3").end.value, 3);
   EXPECT_EQ(w.starts(), 3);
+}
+
+// NOTE: the ASan build is the one that can fail here: its allocator keeps no lock state across
+// fork, so a worker forked while another thread refilled its cache hung in its first `new`.
+TEST(SandboxPersistent, WorkersForkedBesideBusyCampaignThreadsStartCleanly) {
+  constexpr int kRuns = 200;
+  std::atomic<bool> done{false};
+  faultline::detail::ForkGateMembers counted(3);
+  std::thread busy([&] {  // a campaign thread judging runs: allocates all the time, parks at times
+    faultline::detail::ForkGateMember member;
+    std::vector<std::string> churn;
+    for (std::size_t i = 0; !done; ++i) {  // more than an allocator's per-thread cache holds
+      churn.emplace_back(16 + i % 512, 'x');
+      if (churn.size() == 4096) churn.clear();
+      if (i % 64 == 0) faultline::detail::ForkGateParked parked;
+    }
+  });
+  auto forker = [&](int* timed_out, int* aborted) {
+    faultline::detail::ForkGateMember member;
+    Worker w(ExecMode::persistent);
+    for (int i = 0; i < kRuns; ++i) {  // every run escapes: the next one forks a new worker
+      RunOutcome o = run(w, "sandbox_throws", 5000);
+      *timed_out += o.end.kind == ProcessEnd::Kind::timed_out;
+      *aborted += o.end.kind == ProcessEnd::Kind::signaled && o.end.value == SIGABRT;
+    }
+  };
+  int timed_out[2] = {0, 0}, aborted[2] = {0, 0};
+  std::thread a(forker, &timed_out[0], &aborted[0]);
+  forker(&timed_out[1], &aborted[1]);
+  a.join();
+  done = true;
+  busy.join();
+  EXPECT_EQ(timed_out[0] + timed_out[1], 0);
+  EXPECT_EQ(aborted[0] + aborted[1], 2 * kRuns);
 }
 
 TEST(SandboxOracle, CrashAndHangAreJudged) {
