@@ -1,7 +1,8 @@
 """What a runner reuses from one served run to the next, where a fresh interpreter would redo
 the same work with the same result: the code compiled from a module's source, and the
-traceback module's parse of a source line for its ^^^ markers. Each is memoized on the exact
-input, so a program's output and behaviour are the same with and without it.
+traceback module's parse of a source line for its ^^^ markers and its walk of a code object's
+positions to a frame's instruction. Each is memoized on the exact input, so a program's output
+and behaviour are the same with and without it.
 
 NOTE: measured on seed 004's echo demo (3.11): re-importing echo_session compiled it on every
 run (~0.3 ms), and every traceback printed or logged parses each of its lines with ast.parse
@@ -12,6 +13,7 @@ import importlib.machinery
 import traceback
 
 _CACHED_CODES = 256  # modules' code objects kept (a program imports far fewer of its own)
+_CACHED_POSITIONS = 4096  # (code, instruction) pairs kept: the frames tracebacks of a program show
 
 
 def _memoized_source_to_code(source_to_code):
@@ -46,6 +48,26 @@ def _memoized_should_show_carets(should_show_carets):
     return cached
 
 
+def _memoized_code_position(code_position):
+    """traceback's position of a frame's instruction: a walk of the code's positions up to it,
+    for every frame of every traceback (code objects are immutable; the walked code is kept with
+    its entry, so its id is not reused while the entry lives)."""
+    positions = {}
+
+    @functools.wraps(code_position)
+    def cached(code, instruction_index):
+        entry = positions.get((id(code), instruction_index))
+        if entry is not None and entry[0] is code:
+            return entry[1]
+        position = code_position(code, instruction_index)
+        if len(positions) >= _CACHED_POSITIONS:
+            positions.clear()
+        positions[(id(code), instruction_index)] = (code, position)
+        return position
+
+    return cached
+
+
 def install():
     """Memoizes both in this process (a runner: it serves many runs)."""
     loader = importlib.machinery.SourceFileLoader
@@ -53,6 +75,9 @@ def install():
     anchors = getattr(traceback, "_extract_caret_anchors_from_line_segment", None)  # 3.11+
     if anchors is not None:
         traceback._extract_caret_anchors_from_line_segment = functools.lru_cache(maxsize=1024)(anchors)
+    position = getattr(traceback, "_get_code_position", None)  # 3.11+
+    if position is not None:
+        traceback._get_code_position = _memoized_code_position(position)
     carets = getattr(traceback.StackSummary, "_should_show_carets", None)  # 3.13+
     if carets is not None:
         traceback.StackSummary._should_show_carets = _memoized_should_show_carets(carets)
