@@ -65,6 +65,15 @@ const char* kind_word(FaultKind k) {
   return "none";
 }
 
+/// The run's schedule as a shim reads it: `ordinal:kind:timing:arg` entries separated by `;`.
+std::string schedule_text(const Schedule& schedule) {
+  std::string out;
+  for (const Fault& f : schedule.faults)
+    out += (out.empty() ? "" : ";") + std::to_string(f.ordinal) + ":" + kind_word(f.kind) + ":" +
+           (f.timing == FaultTiming::after ? "after" : "at") + ":" + std::to_string(f.arg);
+  return out;
+}
+
 /// An output unit with its patterns compiled (once per scenario, not per run).
 struct CompiledUnit {
   std::string name;
@@ -86,10 +95,11 @@ class Session {
     auto f = fields(line, 4);
     std::string_view tag = f[0];
     RuntimeObserver* obs = observer();
-    if (tag == "A" && f.size() == 4) {  // await: task, task name, site
+    if ((tag == "A" || tag == "a") && f.size() == 4) {  // await: task, task name, site
       std::string name(f[2]);
       FaultAction a = at_await_point_text(f[3], number(f[1]), name.c_str());
       if (a) actions_[a.ordinal] = a;
+      if (tag == "a") return;  // the shim decided by the schedule it was given: no answer
       std::string reply = std::string(kind_word(a.kind)) + "\t" + (a.timing == FaultTiming::after ? "after" : "at") + "\t" +
                           std::to_string(a.arg) + "\t" + std::to_string(a.ordinal) + "\n";
       write_all(reply);
@@ -207,6 +217,7 @@ int run_external(const ExternalCommand& c, const std::vector<CompiledUnit>& unit
   for (const auto& f : ctx.flaws) flaws += (flaws.empty() ? "" : ",") + f;
   ExternalCommand run = c;
   run.env.push_back("FAULTLINE_FLAWS=" + flaws);
+  run.env.push_back("FAULTLINE_SCHEDULE=" + schedule_text(ctx.schedule));
   detail::ForkServer* server = c.python.empty() ? nullptr : detail::ForkServer::for_interpreter(c.python, c.env);
   bool served = server != nullptr && server->start(c.argv, run.env, c.directory, ev[1], dec[0], out[1]);
   pid_t pid = -1;

@@ -224,7 +224,7 @@ int run_in_this_process(const RunRequest& req, RunRecord& record, bool record_si
   ScopedRecorder installed(recorder);
   recorded_signal = 0;
   ScopedTerminateBySignal seam(record_signal ? &record_signal_instead : &terminate_by_default_signal);
-  RunContext ctx{req.flaws};
+  RunContext ctx{req.flaws, req.schedule};
   // NOTE: a persistent run must start as clean as a forked one: the previous run's handlers
   // (and a signal it left pending) are not this run's business.
   if (record_signal) reset_signal_state_between_runs();

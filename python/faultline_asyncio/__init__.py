@@ -8,7 +8,8 @@ Under the harness, the program's event loops are FaultlineLoop (loop.py): tasks 
 FaultlineTask (task.py, the pure-Python asyncio Task with its step wrapped) and time is virtual
 — it jumps to the next timer when nothing is ready, so a 10 s sleep costs nothing and ordinals
 are the same on every run. The protocol (protocol.py, docs/external-protocol.md): one line per
-event on fd 3, one decision line per await point read from fd 4. Waits on futures of
+event on fd 3; faults decided by ordinal from the schedule the harness gives
+(FAULTLINE_SCHEDULE), or else one decision line per await point read from fd 4. Waits on futures of
 run_coroutine_threadsafe are watched (threads.py).
 
 Verified with CPython 3.11 (the one on PATH); the Task internals used (_PyTask, _Task__step,
@@ -17,6 +18,7 @@ _Task__wakeup, _fut_waiter) are the same in 3.9-3.13.
 import asyncio
 import asyncio.base_events
 import gc
+import os
 import asyncio.runners
 import asyncio.tasks
 
@@ -95,6 +97,16 @@ def _abnormal_marked(method):
 _patched = []  # asyncio's functions are wrapped once per process, whatever the number of runs
 
 
+def _flushed_first(exit_now):
+    """os._exit: the queued events (the last await points) are written before the process ends."""
+
+    def _exit(status):
+        channel.flush()
+        exit_now(status)
+
+    return _exit
+
+
 def install():
     """Makes every new event loop a FaultlineLoop (only under faultline's harness)."""
     if not channel.active:
@@ -111,3 +123,4 @@ def install():
     else:
         asyncio.runners.run = asyncio.run = _main_marked(asyncio.runners.run)
     threads.install()
+    os._exit = _flushed_first(os._exit)

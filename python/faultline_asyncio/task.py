@@ -75,7 +75,7 @@ class FaultlineTask(asyncio.tasks._PyTask):
                 self._loop._fl_mark_shutdown()  # asyncio.run's main ended: its shutdown begins
             return
         site, programs = program_site_of(self._coro)
-        kind, timing, arg, ordinal = channel.ask("A", self._fl_id, self.get_name(), site)
+        kind, timing, arg, ordinal = channel.ask(self._fl_id, self.get_name(), site)
         if kind not in ("none", "signal") and not programs:
             # NOTE: a task of asyncio's own (start_server's accept, asyncio.run's cleanup): the
             # program cannot make its code fail or exit; a signal still lands at this moment.

@@ -1,6 +1,7 @@
 """A stand-in for faultline's harness on the shim's side of the await protocol: runs a program
 under the shim, answers await points from a schedule {ordinal: (kind, timing, arg)}, and
-returns the events and the exit status."""
+returns the events and the exit status. As faultline does, it tells the shim the schedule
+(FAULTLINE_SCHEDULE) unless told=False, when the shim asks at every await point."""
 import json
 import os
 import select
@@ -19,35 +20,59 @@ PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SILENCE_S = 120
 
 
-def _answer(line, schedule, ordinal, out_fd):
-    """Answers an await point line (A) with the schedule's fault for `ordinal`; True if it was one."""
-    fields = line.split("\t")
-    if fields[0] == "A":
-        kind, timing, arg = schedule.get(ordinal, ("none", "at", 0))
-        try:
-            os.write(out_fd, f"{kind}\t{timing}\t{arg}\t{ordinal}\n".encode())
-        except BrokenPipeError:
-            pass
-        return True
-    return False
+def schedule_text(schedule):
+    """The schedule as the harness tells it (FAULTLINE_SCHEDULE): `ordinal:kind:timing:arg;...`."""
+    return ";".join(f"{o}:{kind}:{timing}:{arg}" for o, (kind, timing, arg) in sorted(schedule.items()))
 
 
-def run(program, schedule=None, timeout=SILENCE_S):
+def is_await(event):
+    """An await point, reported for a decision (A) or with the schedule told (a)."""
+    return event[0] in ("A", "a")
+
+
+class _Decider:
+    """Counts await points and answers those that ask (A) from the schedule."""
+
+    def __init__(self, schedule, out_fd):
+        self.schedule, self.out_fd, self.ordinal = schedule, out_fd, 0
+
+    def on_line(self, line):
+        fields = line.split("\t")
+        if not is_await(fields):
+            return
+        self.ordinal += 1
+        if fields[0] == "A":
+            kind, timing, arg = self.schedule.get(self.ordinal, ("none", "at", 0))
+            try:
+                os.write(self.out_fd, f"{kind}\t{timing}\t{arg}\t{self.ordinal}\n".encode())
+            except BrokenPipeError:
+                pass
+
+
+def _schedule_env(schedule, told):
+    """The harness tells the shim the schedule (told=True, as faultline does), or leaves it to
+    ask at every await point (a shim that cannot read it, or an older harness)."""
+    return {"FAULTLINE_SCHEDULE": schedule_text(schedule)} if told else {}
+
+
+def run(program, schedule=None, timeout=SILENCE_S, told=True, env=None):
+    """Runs `program` under the shim; returns (exit code or -signal, events, output)."""
     schedule = schedule or {}
     ev_r, ev_w = os.pipe()
     dec_r, dec_w = os.pipe()
-    env = dict(os.environ, FAULTLINE_EVENTS_FD="3", FAULTLINE_DECISIONS_FD="4", PYTHONPATH=PYTHON_DIR)
+    env = dict(os.environ, FAULTLINE_EVENTS_FD="3", FAULTLINE_DECISIONS_FD="4", PYTHONPATH=PYTHON_DIR,
+               **_schedule_env(schedule, told), **(env or {}))
     child = subprocess.Popen([sys.executable, "-m", "faultline_asyncio", program], env=env, pass_fds=(3, 4),
                              preexec_fn=lambda: (os.dup2(ev_w, 3), os.dup2(dec_r, 4)),
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     os.close(ev_w)
     os.close(dec_r)
-    events, ordinal = [], 0
+    events, decider = [], _Decider(schedule, dec_w)
     with os.fdopen(ev_r, "r") as inp:
         for line in inp:
             line = line.rstrip("\n")
             events.append(line.split("\t"))
-            ordinal += _answer(line, schedule, ordinal + 1, dec_w)
+            decider.on_line(line)
     os.close(dec_w)
     with child.stdout:
         output = child.stdout.read().decode(errors="replace")
@@ -93,18 +118,19 @@ class Server:
             self._dump_stacks()
             raise
 
-    def run(self, program, schedule=None, timeout=SILENCE_S, env=None):
+    def run(self, program, schedule=None, timeout=SILENCE_S, env=None, told=True):
         """Returns (exit code, or -signal; events; output), as run() does."""
         schedule = schedule or {}
         ev_r, ev_w = os.pipe()
         dec_r, dec_w = os.pipe()
         out_r, out_w = os.pipe()
         request_id, self._next_id = self._next_id, self._next_id + 1
-        request = {"id": request_id, "argv": [program], "env": dict(env or {}, PYTHONHASHSEED="0"), "cwd": ""}
+        request = {"id": request_id, "argv": [program], "cwd": "",
+                   "env": dict(env or {}, PYTHONHASHSEED="0", **_schedule_env(schedule, told))}
         socket.send_fds(self._socket, [json.dumps(request).encode()], [ev_w, dec_r, out_w])
         for fd in (ev_w, dec_r, out_w):
             os.close(fd)
-        events, output, pending, status, ordinal = [], b"", b"", None, 0
+        events, output, pending, status, decider = [], b"", b"", None, _Decider(schedule, dec_w)
         open_fds = [ev_r, out_r]
         while open_fds or status is None:
             ready, _, _ = select.select(open_fds + ([self._socket] if status is None else []), [], [], timeout)
@@ -133,7 +159,7 @@ class Server:
                     *lines, pending = pending.split(b"\n")
                     for line in lines:
                         events.append(line.decode().split("\t"))
-                        ordinal += _answer(line.decode(), schedule, ordinal + 1, dec_w)
+                        decider.on_line(line.decode())
         for fd in (ev_r, out_r, dec_w):
             os.close(fd)
         return status, events, output.decode(errors="replace")

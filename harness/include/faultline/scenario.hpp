@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <faultline/run_record.hpp>
+#include <faultline/schedule.hpp>
 #include <faultline/spec.hpp>
 
 namespace faultline {
@@ -13,6 +14,10 @@ namespace faultline {
 /// What a run asks of the program.
 struct RunContext {
   std::vector<std::string> flaws;  ///< runtime flaws to switch on, by name
+  /// The run's faults. The hook decides by them at each await point; a program that cannot
+  /// ask the hook at every await point cheaply (a child process's shim) may be told them up
+  /// front and decide by ordinal the same way.
+  Schedule schedule;
 };
 
 /// A runtime flaw a scenario exercises, and the oracle that must fire when it is on.
