@@ -4,11 +4,15 @@ main ending (shutdown begins), tasks left pending at its close, work posted once
 import asyncio
 import os
 import selectors
+import sys
 import threading
 
 from faultline_asyncio.protocol import RunKilled, channel, process_ending
 from faultline_asyncio.site import site_of
 from faultline_asyncio.task import FaultlineTask
+
+
+_POSTING = frozenset(("call_soon", "call_soon_threadsafe", "call_at"))  # asyncio's ways to post a callback
 
 
 class _VirtualSelector(selectors.BaseSelector):
@@ -38,6 +42,11 @@ class _VirtualSelector(selectors.BaseSelector):
         self._real.close()
 
     def select(self, timeout=None):
+        if process_ending["killed"]:
+            # NOTE: the run's process is dead for the harness: nothing runs on. Checked here, once
+            # per loop iteration before any callback of it runs, rather than in a _run_once of
+            # our own (one more call per iteration).
+            raise RunKilled(1)
         ready = self._real.select(0)
         if ready or timeout == 0:
             return ready
@@ -127,11 +136,6 @@ class FaultlineLoop(asyncio.SelectorEventLoop):
         finally:
             self._fl_until = outer
 
-    def _run_once(self):
-        if process_ending["killed"]:
-            raise RunKilled(1)  # NOTE: the run's process is dead for the harness: nothing runs on
-        return super()._run_once()
-
     def run_forever(self):
         self._fl_thread = threading.current_thread()
         return super().run_forever()
@@ -165,21 +169,16 @@ class FaultlineLoop(asyncio.SelectorEventLoop):
         handled.__qualname__ = getattr(callback, "__qualname__", "signal handler")
         return super().add_signal_handler(sig, handled, *args)
 
-    def _fl_posted_after_close(self, callback):
-        if self.is_closed() and not process_ending["abnormal_exit"]:
-            channel.send("L", f"{_describe(callback)} posted to a closed event loop")
-
-    def call_soon(self, callback, *args, **kwargs):
-        self._fl_posted_after_close(callback)
-        return super().call_soon(callback, *args, **kwargs)
-
-    def call_soon_threadsafe(self, callback, *args, **kwargs):
-        self._fl_posted_after_close(callback)
-        return super().call_soon_threadsafe(callback, *args, **kwargs)
-
-    def call_at(self, when, callback, *args, **kwargs):
-        self._fl_posted_after_close(callback)
-        return super().call_at(when, callback, *args, **kwargs)
+    def _check_closed(self):
+        # NOTE: asyncio's call_soon, call_soon_threadsafe and call_at (call_later's too) check
+        # first of all that the loop is open: a callback posted to a closed loop is reported
+        # here, found in the caller's frame, at no cost to every callback posted to an open one.
+        if self._closed:
+            caller = sys._getframe(1)
+            if caller.f_code.co_name in _POSTING and "callback" in caller.f_locals \
+                    and not process_ending["abnormal_exit"]:
+                channel.send("L", f"{_describe(caller.f_locals['callback'])} posted to a closed event loop")
+            raise RuntimeError("Event loop is closed")  # as asyncio's own check (3.9-3.13)
 
     def close(self):
         if not self.is_running() and not self.is_closed():

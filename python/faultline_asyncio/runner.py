@@ -37,25 +37,43 @@ from faultline_asyncio.protocol import RunKilled, channel, process_ending
 _STREAMS = ("stdin", "stdout", "stderr", "excepthook", "displayhook", "unraisablehook")
 
 
-def _descriptors():
-    """The open descriptors (the one listdir opens for itself is closed again, and left out)."""
-    open_now = set()
-    for name in os.listdir("/proc/self/fd"):
-        try:
-            os.fstat(int(name))
-        except OSError:
-            continue
-        open_now.add(int(name))
-    return open_now
+def _descriptors(beyond=frozenset()):
+    """The open descriptors not in `beyond` (the one listdir opens for itself is closed again,
+    and left out; only those not in `beyond` are checked)."""
+    return {fd for fd in map(int, os.listdir("/proc/self/fd")) if fd not in beyond and _is_open(fd)}
+
+
+def _is_open(fd):
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 _set_signal = signal.signal
 _signals_set = set()  # the signals whose handler a run set (signal.signal, asyncio's included)
+_HANDLERS = {int(handler): handler for handler in signal.Handlers}  # SIG_DFL and SIG_IGN
+
+
+def _as_signal_module_gives(handler):
+    """A handler as signal.getsignal and signal.signal return it: SIG_DFL and SIG_IGN as members
+    of signal.Handlers, anything else as it is.
+
+    NOTE: what the module's own conversion gives, without its enum lookup, which raises and
+    catches a ValueError for every handler that is a function (asyncio.run asks twice a run)."""
+    if isinstance(handler, int):
+        return _HANDLERS.get(handler, handler)
+    return handler
 
 
 def _recording_signal(signalnum, handler):
     _signals_set.add(int(signalnum))
-    return _set_signal(signalnum, handler)
+    return _as_signal_module_gives(_signal.signal(signal._enum_to_int(signalnum), signal._enum_to_int(handler)))
+
+
+def _getsignal(signalnum):
+    return _as_signal_module_gives(_signal.getsignal(signalnum))
 
 
 def _set_environ(wanted):
@@ -105,7 +123,7 @@ class Baseline:
         self.streams = {name: getattr(sys, name) for name in _STREAMS}
         self.thread_excepthook = threading.excepthook
         self.signals = {s: signal.getsignal(s) for s in signal.valid_signals() if signal.getsignal(s) is not None}
-        signal.signal = _recording_signal
+        signal.signal, signal.getsignal = _recording_signal, _getsignal
         # NOTE: the same set on every call; asyncio asks for it at every add_signal_handler and
         # the module turns each number into an enum member each time (a third of a run).
         valid = signal.valid_signals()
@@ -169,7 +187,7 @@ class Baseline:
             pass
         else:
             return "a child process"
-        if _descriptors() - self.descriptors:
+        if _descriptors(beyond=self.descriptors):
             return "a descriptor"
         return ""
 

@@ -35,7 +35,6 @@ class FaultlineTask(asyncio.tasks._PyTask):
         self._fl_late = getattr(self._loop, "_fl_shutdown", False) and creator is not None \
             and is_program_coroutine(getattr(creator, "_coro", None))
         channel.queue("T", self._fl_id, self.get_name())
-        self.add_done_callback(_task_done)
 
     def cancel(self, msg=None):
         self._fl_cancel_requested = True
@@ -65,12 +64,17 @@ class FaultlineTask(asyncio.tasks._PyTask):
                 # NOTE: thrown into the coroutine, as when the signal lands in its code: the
                 # task ends with it, as asyncio's own step would have it.
                 exc = raised
+        # NOTE: a task ends only in a step of its own; its end is reported from here rather than
+        # by a done callback (which would cost a loop callback per task).
         try:
             super()._Task__step(exc)
         except (SystemExit, KeyboardInterrupt):
             process_ending["abnormal_exit"] = True  # asyncio.run ends at once; pending tasks die with it
+            if self.done():
+                _task_done(self)
             raise
         if self.done():
+            _task_done(self)
             if self is getattr(self._loop, "_fl_main", None):
                 self._loop._fl_mark_shutdown()  # asyncio.run's main ended: its shutdown begins
             return

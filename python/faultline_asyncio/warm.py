@@ -1,7 +1,7 @@
 """What a runner reuses from one served run to the next, where a fresh interpreter would redo
 the same work with the same result: the code compiled from a module's source, and the
-traceback module's parse of a source line for its ^^^ markers and its walk of a code object's
-positions to a frame's instruction. Each is memoized on the exact input, so a program's output
+traceback module's parse of a source line for its ^^^ markers, its walk of a code object's
+positions to a frame's instruction and its text for a frame. Each is memoized on the exact input, so a program's output
 and behaviour are the same with and without it.
 
 NOTE: measured on seed 004's echo demo (3.11): re-importing echo_session compiled it on every
@@ -14,6 +14,7 @@ import traceback
 
 _CACHED_CODES = 256  # modules' code objects kept (a program imports far fewer of its own)
 _CACHED_POSITIONS = 4096  # (code, instruction) pairs kept: the frames tracebacks of a program show
+_CACHED_FRAMES = 4096  # frames' formatted texts kept
 
 
 def _memoized_source_to_code(source_to_code):
@@ -68,6 +69,38 @@ def _memoized_code_position(code_position):
     return cached
 
 
+def _memoized_frame_summary(format_frame_summary):
+    """traceback's text for one frame (its line, the ^^^ markers under it): a function of the
+    frame's file, lines, positions and name, the summary's class and the options; frames with
+    locals (capture_locals) are formatted as ever."""
+    texts = {}
+
+    @functools.wraps(format_frame_summary)
+    def cached(self, frame_summary, **kwargs):
+        if frame_summary.locals is not None:
+            return format_frame_summary(self, frame_summary, **kwargs)
+        # NOTE: the source line(s) as the original reads them: 3.13 spans the instruction's
+        # lines (_original_lines), 3.11 and 3.12 show one (_original_line).
+        lines = getattr(frame_summary, "_original_lines", None) if _SPANS_LINES else frame_summary._original_line
+        key = (type(self), frame_summary.filename, frame_summary.lineno, frame_summary.end_lineno, frame_summary.colno,
+               frame_summary.end_colno, frame_summary.name, lines, tuple(sorted(kwargs.items())))
+        try:
+            text = texts.get(key)
+        except TypeError:  # an option that cannot be hashed
+            return format_frame_summary(self, frame_summary, **kwargs)
+        if text is None:
+            text = format_frame_summary(self, frame_summary, **kwargs)
+            if len(texts) >= _CACHED_FRAMES:
+                texts.clear()
+            texts[key] = text
+        return text
+
+    return cached
+
+
+_SPANS_LINES = hasattr(traceback.FrameSummary, "_original_lines")  # 3.13+
+
+
 def install():
     """Memoizes both in this process (a runner: it serves many runs)."""
     loader = importlib.machinery.SourceFileLoader
@@ -78,6 +111,9 @@ def install():
     position = getattr(traceback, "_get_code_position", None)  # 3.11+
     if position is not None:
         traceback._get_code_position = _memoized_code_position(position)
+    frame = getattr(traceback.StackSummary, "format_frame_summary", None)  # 3.11+
+    if frame is not None and (_SPANS_LINES or hasattr(traceback.FrameSummary, "_original_line")):
+        traceback.StackSummary.format_frame_summary = _memoized_frame_summary(frame)
     carets = getattr(traceback.StackSummary, "_should_show_carets", None)  # 3.13+
     if carets is not None:
         traceback.StackSummary._should_show_carets = _memoized_should_show_carets(carets)

@@ -150,6 +150,29 @@ class ShimTest(unittest.TestCase):
         status, events, output = fake_harness.run(path)
         self.assertTrue(any(e[0] == "L" for e in events), (events, output))
 
+    def test_each_way_of_posting_to_a_closed_loop_is_reported_and_refused(self):
+        path = program("""
+            import asyncio
+            def tick():
+                pass
+            async def main():
+                await asyncio.sleep(0)
+            loop = asyncio.new_event_loop()
+            loop.run_until_complete(main())
+            loop.close()
+            posts = [lambda: loop.call_soon(tick), lambda: loop.call_later(1, tick), lambda: loop.call_at(5, tick),
+                     lambda: loop.call_soon_threadsafe(tick), lambda: loop.create_task(main())]
+            for post in posts:
+                try:
+                    post()
+                except RuntimeError as e:
+                    print("refused:", e)
+        """)
+        status, events, output = fake_harness.run(path)
+        self.assertEqual(status, 0, output)
+        self.assertEqual(output.count("refused: Event loop is closed"), 5, output)
+        self.assertEqual([e for e in events if e[0] == "L"], [["L", "tick posted to a closed event loop"]] * 4)
+
     def test_an_executor_job_ends_before_a_later_timer_as_without_the_shim(self):
         path = program("""
             import asyncio, time

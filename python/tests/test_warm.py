@@ -1,18 +1,33 @@
 """warm.py: what a runner memoizes between served runs gives exactly what a fresh interpreter
 computes (standard library only)."""
 import os
+import re
 import subprocess
 import sys
+import tempfile
 import textwrap
 import unittest
 
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# A traceback through several frames, some with ^^^ markers, formatted before warm.install()
-# and twice after it (the second time from the memos).
+# Tracebacks formatted before warm.install() and twice after it (the second time from the
+# memos): through several frames, some with ^^^ markers; an instruction spanning two lines; a
+# module whose file changes between two tracebacks (same positions, another line: the text shown
+# must follow the file, as linecache does); locals captured; colours (3.13+).
 SCRIPT = textwrap.dedent("""
-    import sys, traceback
+    import os, re, sys, tempfile, traceback
     sys.path.insert(0, sys.argv[1])
+    folder = tempfile.mkdtemp()
+    sys.path.insert(0, folder)
+    changing_path = os.path.join(folder, "changing.py")
+
+    def write_changing(number, mtime):
+        with open(changing_path, "w") as f:
+            f.write(f"def boom():\\n    return {number} / 0\\n")
+        os.utime(changing_path, (mtime, mtime))
+
+    write_changing(1, 1_000_000)
+    import changing
 
     def leaf(values, key):
         return values[key] / (len(values) - len(values))
@@ -22,11 +37,29 @@ SCRIPT = textwrap.dedent("""
             return leaf({"a": 1}, "a")
         return middle(depth - 1)
 
-    def formatted():
+    def spanning(values):
+        return (values["a"]
+                / (len(values) - len(values)))
+
+    def caught(call, **options):
         try:
-            middle(4)
+            call()
         except ZeroDivisionError as e:
-            return "".join(traceback.format_exception(type(e), e, e.__traceback__))
+            exception = traceback.TracebackException(type(e), e, e.__traceback__, **options)
+            try:
+                text = "".join(exception.format(colorize=True))
+            except TypeError:  # before 3.13
+                text = "".join(exception.format())
+            return re.sub(r" at 0x[0-9a-f]+", " at 0x?", text)  # a captured function's address
+
+    def formatted():
+        texts = [caught(lambda: middle(4)), caught(lambda: spanning({"a": 1})),
+                 caught(lambda: leaf({"a": 1}, "a"), capture_locals=True)]
+        write_changing(1, 1_000_000)
+        texts.append(caught(changing.boom))
+        write_changing(2, 2_000_000)
+        texts.append(caught(changing.boom))
+        return texts
 
     before = formatted()
     from faultline_asyncio import warm
@@ -38,13 +71,23 @@ SCRIPT = textwrap.dedent("""
 
 class WarmTest(unittest.TestCase):
     def test_tracebacks_are_the_same_with_the_memos(self):
-        done = subprocess.run([sys.executable, "-c", SCRIPT, PYTHON_DIR], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, check=True)
+        # NOTE: from a file, not -c: a traceback shows source lines (and markers) only from files
+        with tempfile.TemporaryDirectory() as folder:
+            script = os.path.join(folder, "script.py")
+            with open(script, "w") as f:
+                f.write(SCRIPT)
+            done = subprocess.run([sys.executable, script, PYTHON_DIR], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, check=True)
         before, first, second = eval(done.stdout)  # noqa: S307 (our own repr)
-        self.assertIn("ZeroDivisionError", before)
-        self.assertGreaterEqual(before.count("in middle"), 4)  # 5 frames, 3 alike shown once repeated
-        self.assertEqual(first, before)
-        self.assertEqual(second, before)
+        plain = [re.sub(r"\x1b\[[0-9;]*m", "", text) for text in before]  # 3.13's colours
+        self.assertGreaterEqual(plain[0].count("middle"), 4)  # 5 frames, 3 alike shown once repeated
+        self.assertIn('return (values["a"]', plain[1])
+        self.assertIn("values = {'a': 1}", plain[2])
+        self.assertIn("return 1 / 0", plain[3])
+        self.assertIn("return 2 / 0", plain[4])
+        for which, text in enumerate(before):
+            self.assertEqual(first[which], text)
+            self.assertEqual(second[which], text)
 
     def test_a_code_position_is_the_walk_it_replaces_for_every_instruction(self):
         sys.path.insert(0, PYTHON_DIR)
