@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import textwrap
 import time
 import unittest
 
@@ -48,6 +49,16 @@ def campaign(name, budget, max_faults, spec_dir=ZOO):
             return done, json.load(f)["scenarios"][0]
 
 
+def program_with_spec(folder, name, source, **spec):
+    """Writes `name`.py and its spec file `name`.json (scenario py_`name`); returns the spec's path."""
+    with open(os.path.join(folder, f"{name}.py"), "w", encoding="utf-8") as f:
+        f.write(source)
+    path = os.path.join(folder, f"{name}.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(dict({"name": f"py_{name}", "description": "a test's program", "program": [f"{name}.py"]}, **spec), f)
+    return path
+
+
 @unittest.skipUnless(BIN, "FAULTLINE_PYTHON_BIN is not set (ctest sets it)")
 class ZooTest(unittest.TestCase):
     def test_every_pair(self):
@@ -81,20 +92,17 @@ class ZooTest(unittest.TestCase):
 
     def test_a_run_ends_when_the_program_ends_though_a_grandchild_holds_its_output(self):
         with tempfile.TemporaryDirectory() as tmp:
-            with open(os.path.join(tmp, "grandchild.py"), "w", encoding="utf-8") as f:
-                # The grandchild leaves the run's process group and keeps its stdout; its pid is
-                # written down so that the test can end it.
-                f.write("import asyncio, os, subprocess, sys\n"
-                        "async def main():\n"
-                        "    p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], start_new_session=True)\n"
-                        "    open(os.path.join(os.path.dirname(__file__), 'pids'), 'a').write(f'{p.pid}\\n')\n"
-                        "    await asyncio.sleep(1)\n"
-                        "asyncio.run(main())\n")
+            # The grandchild leaves the run's process group and keeps its stdout; its pid is
+            # written down so that the test can end it.
+            spec = program_with_spec(
+                tmp, "grandchild",
+                "import asyncio, os, subprocess, sys\n"
+                "async def main():\n"
+                "    p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], start_new_session=True)\n"
+                "    open(os.path.join(os.path.dirname(__file__), 'pids'), 'a').write(f'{p.pid}\\n')\n"
+                "    await asyncio.sleep(1)\n"
+                "asyncio.run(main())\n")
             self.addCleanup(kill_listed, os.path.join(tmp, "pids"))
-            spec = os.path.join(tmp, "grandchild.json")
-            with open(spec, "w", encoding="utf-8") as f:
-                json.dump({"name": "py_grandchild", "description": "leaves a grandchild holding its stdout",
-                           "program": ["grandchild.py"]}, f)
             for mode in ([], ["--no-fork"]):  # a fresh interpreter per run, and the fork server
                 began = time.monotonic()
                 done = subprocess.run([BIN, "--spec", spec, "replay", "py_grandchild", "--schedule", "", "--timeout", "20s", *mode],
@@ -103,16 +111,32 @@ class ZooTest(unittest.TestCase):
                 self.assertIn("verdict: clean", done.stdout)
                 self.assertLess(time.monotonic() - began, 10, f"{mode}: the run waited for the grandchild")
 
+    def test_the_program_runs_under_the_harnesss_scheduling_policy(self):
+        # the harness reads a run's pipes as a SCHED_BATCH thread; the program must not inherit it
+        with tempfile.TemporaryDirectory() as tmp:
+            exits_3_unless_expected = textwrap.dedent("""\
+                import asyncio, os, sys
+                async def main():
+                    await asyncio.sleep(1)
+                    sys.exit(0 if os.sched_getscheduler(0) == int(os.environ["EXPECTED_POLICY"]) else 3)
+                asyncio.run(main())
+            """)
+            spec = program_with_spec(tmp, "policy", exits_3_unless_expected)
+            env = dict(os.environ, EXPECTED_POLICY=str(os.sched_getscheduler(0)))
+            for mode in ([], ["--forked"]):  # the fork server, and a fresh interpreter per run
+                done = subprocess.run([BIN, "--spec", spec, "run", "py_policy", "--runs", "20", "--seed", "1", "--report",
+                                       os.path.join(tmp, "r"), *mode], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True, timeout=120)
+                self.assertEqual(done.returncode, 0, done.stdout)
+                self.assertIn("0 finding(s)", done.stdout)
+
     def test_units_declared_on_output_lines_protect_an_unmodified_program(self):
         with tempfile.TemporaryDirectory() as tmp:
             for name, body in (("finishes", "print('[0] Started!')\n    await asyncio.sleep(1)\n    print('[0] Successfully done!')"),
                                ("drops", "print('[0] Started!')\n    await asyncio.sleep(1)")):
-                with open(os.path.join(tmp, f"{name}.py"), "w", encoding="utf-8") as f:
-                    f.write(f"import asyncio\nasync def main():\n    {body}\nasyncio.run(main())\n")
-                spec = os.path.join(tmp, f"{name}.json")
-                with open(spec, "w", encoding="utf-8") as f:
-                    json.dump({"name": f"py_{name}", "description": "d", "program": [f"{name}.py"],
-                               "output_units": [{"unit": "work0", "begin": r"^\[0\] Started!", "commit": r"^\[0\] Successfully done!"}]}, f)
+                spec = program_with_spec(
+                    tmp, name, f"import asyncio\nasync def main():\n    {body}\nasyncio.run(main())\n",
+                    output_units=[{"unit": "work0", "begin": r"^\[0\] Started!", "commit": r"^\[0\] Successfully done!"}])
                 done = subprocess.run([BIN, "--spec", spec, "replay", f"py_{name}", "--schedule", "", "--no-fork"],
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
                 if name == "finishes":
