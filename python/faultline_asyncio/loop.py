@@ -15,31 +15,16 @@ from faultline_asyncio.task import FaultlineTask
 _POSTING = frozenset(("call_soon", "call_soon_threadsafe", "call_at"))  # asyncio's ways to post a callback
 
 
-class _VirtualSelector(selectors.BaseSelector):
+class _VirtualSelector(selectors.DefaultSelector):
     """The loop's selector, with virtual time: when nothing is ready and a timer is due later,
-    the clock jumps to it instead of sleeping."""
+    the clock jumps to it instead of sleeping.
+
+    NOTE: the platform's selector itself, with select overridden: registering, looking up and
+    closing are its own methods (no call forwarding them on each socket operation)."""
 
     def __init__(self, loop):
-        self._real = selectors.DefaultSelector()
+        super().__init__()
         self._loop = loop
-
-    def register(self, fileobj, events, data=None):
-        return self._real.register(fileobj, events, data)
-
-    def unregister(self, fileobj):
-        return self._real.unregister(fileobj)
-
-    def modify(self, fileobj, events, data=None):
-        return self._real.modify(fileobj, events, data)
-
-    def get_key(self, fileobj):
-        return self._real.get_key(fileobj)
-
-    def get_map(self):
-        return self._real.get_map()
-
-    def close(self):
-        self._real.close()
 
     def select(self, timeout=None):
         if process_ending["killed"]:
@@ -47,7 +32,7 @@ class _VirtualSelector(selectors.BaseSelector):
             # per loop iteration before any callback of it runs, rather than in a _run_once of
             # our own (one more call per iteration).
             raise RunKilled(1)
-        ready = self._real.select(0)
+        ready = super().select(0)
         if ready or timeout == 0:
             return ready
         if timeout is not None:
@@ -56,7 +41,7 @@ class _VirtualSelector(selectors.BaseSelector):
                 # it is waited for, up to the timer, so that it ends before a later timer as it
                 # would without the shim. Its callback costs no virtual time.
                 channel.flush()  # the process may hang in there
-                ready = self._real.select(timeout)
+                ready = super().select(timeout)
                 if ready:
                     return ready
             self._loop._fl_now += timeout
@@ -64,9 +49,9 @@ class _VirtualSelector(selectors.BaseSelector):
             return []
         if threading.active_count() > 1:  # another thread may still call back: wait for it
             channel.flush()
-            return self._real.select(None)
+            return super().select(None)
         # NOTE: a thread that called back (call_soon_threadsafe) and ended since the first look
-        ready = self._real.select(0)
+        ready = super().select(0)
         if ready:
             return ready
         _report_deadlock(self._loop)

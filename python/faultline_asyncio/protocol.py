@@ -17,7 +17,7 @@ class _Channel:
                 os.set_inheritable(fd, False)  # the program's own children never see them
             self._events_fd = int(events)
             self._in = os.fdopen(int(decisions), "r", encoding="utf-8")
-        self._queued = []  # encoded lines of events that may wait for the next write
+        self._queued = []  # lines of events that may wait for the next write
         self._ordinal = 0  # await points reported so far
         self._schedule = _parse_schedule(os.environ.get("FAULTLINE_SCHEDULE")) if self.active else None
 
@@ -39,12 +39,14 @@ class _Channel:
         # joined line, which holds exactly len(fields) - 1 tabs and no newline otherwise.
         if "\n" in line or line.count("\t") != len(fields) - 1:
             line = "\t".join(str(f).replace("\t", " ").replace("\n", " ") for f in fields)
-        return (line + "\n").encode("utf-8", "replace")
+        return line + "\n"
 
-    def _write(self, data):
+    def _write(self, text):
         with self._lock:
             if self._queued:
-                data, self._queued = b"".join(self._queued) + data, []
+                self._queued.append(text)
+                text, self._queued = "".join(self._queued), []
+            data = text.encode("utf-8", "replace")  # NOTE: once per write, not per line
             try:
                 while data:
                     data = data[os.write(self._events_fd, data):]
@@ -58,13 +60,12 @@ class _Channel:
             self._write(self._line(fields))
 
     def queue(self, *fields):
-        """Sends an event with the next write (the next await point at the latest): for the
-        frequent events only counted (task created or finished, the clock, shutdown begun).
+        """Sends an event with the next write (see ask): for the frequent events only counted or
+        recorded (task created or finished, the clock, shutdown begun, await points told).
 
-        NOTE: one write per await point instead of one per event: each write wakes the harness,
-        which on one core costs two context switches. A process that dies with events queued
-        loses only those counts; what the oracles judge by (faults taking effect, ledger units,
-        deadlocks, leaks) is sent at once."""
+        NOTE: one write for many events: each write wakes the harness. A process that dies by
+        itself with events queued loses only those; what the oracles judge by (faults taking
+        effect, ledger units, deadlocks, leaks) is sent at once."""
         if self.active:
             line = self._line(fields)
             with self._lock:
@@ -77,7 +78,7 @@ class _Channel:
     def flush(self):
         """Writes the queued events (before the process may block or end)."""
         if self.active and self._queued:
-            self._write(b"")
+            self._write("")
 
     def ask(self, task, name, site):
         """Reports an await point; returns (kind, timing, arg, ordinal), kind "none" for no
@@ -89,13 +90,16 @@ class _Channel:
         a round trip per await point (two context switches on one core); the harness still
         records every await point from the `a` lines, in order. The queue is written at the
         next immediate event (a fault taking effect first of all), before the process may block
-        or end, and every kMaxQueued lines, so a program looping without end still reaches the
+        or end, and every _MAX_QUEUED lines, so a program looping without end still reaches the
         harness's await-point limit."""
         if self._schedule is not None:
             with self._lock:
                 self._ordinal += 1
                 ordinal = self._ordinal
-                self._queued.append(self._line(("a", task, name, site)))
+                line = f"a\t{task}\t{name}\t{site}\n"
+                if line.count("\t") != 3 or line.count("\n") != 1:
+                    line = self._line(("a", task, name, site))
+                self._queued.append(line)
                 full = len(self._queued) >= _MAX_QUEUED
             if full:
                 self.flush()
