@@ -51,7 +51,11 @@ def _is_open(fd):
     return True
 
 
-_set_signal = signal.signal
+def _set_signal(signalnum, handler):
+    """signal.signal without converting the previous handler for a caller who drops it."""
+    _signal.signal(signal._enum_to_int(signalnum), signal._enum_to_int(handler))
+
+
 _signals_set = set()  # the signals whose handler a run set (signal.signal, asyncio's included)
 _HANDLERS = {int(handler): handler for handler in signal.Handlers}  # SIG_DFL and SIG_IGN
 
