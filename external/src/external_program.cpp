@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -151,12 +152,14 @@ class Session {
   }
 
  private:
+  /// Sends a decision without ever blocking or raising SIGPIPE: a child that does not read its
+  /// decisions (gone, its end closed, or a forged `A` line) does not get the rest.
   void write_all(const std::string& s) {
     std::size_t done = 0;
     while (done < s.size()) {
-      ssize_t n = ::write(decisions_fd_, s.data() + done, s.size() - done);
+      ssize_t n = ::send(decisions_fd_, s.data() + done, s.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;  // the child is gone; its end is read from waitpid
+      if (n <= 0) return;  // the child is gone or not reading; its end is read from waitpid
       done += static_cast<std::size_t>(n);
     }
   }
@@ -241,7 +244,12 @@ class BatchWhileReading {
 
 int run_external(const ExternalCommand& c, const std::vector<CompiledUnit>& units, const RunContext& ctx) {
   int ev[2], dec[2], out[2];
-  if (::pipe2(ev, O_CLOEXEC) != 0 || ::pipe2(dec, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) return 126;
+  // NOTE: decisions go over a stream socket, not a pipe: the harness sends them with
+  // MSG_NOSIGNAL | MSG_DONTWAIT, so a child that closed its end or never reads it (a forged `A`
+  // line) neither kills the harness's side by SIGPIPE nor blocks it; the decision is dropped.
+  if (::pipe2(ev, O_CLOEXEC) != 0 || ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, dec) != 0 ||
+      ::pipe2(out, O_CLOEXEC) != 0)
+    return 126;
   std::string flaws;
   for (const auto& f : ctx.flaws) flaws += (flaws.empty() ? "" : ",") + f;
   ExternalCommand run = c;

@@ -1,4 +1,4 @@
-"""The await protocol's two pipes (docs/external-protocol.md), and what the whole shim knows
+"""The await protocol's two channels (docs/external-protocol.md), and what the whole shim knows
 about how the process is ending."""
 import os
 import threading

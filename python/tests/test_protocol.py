@@ -1,4 +1,4 @@
-"""protocol.py: the shim's side of the two pipes. With the run's schedule told
+"""protocol.py: the shim's side of the two channels. With the run's schedule told
 (FAULTLINE_SCHEDULE) the shim decides at each await point by ordinal, as the harness would, and
 reports it without waiting for an answer; that must give the very run that asking gives."""
 import os

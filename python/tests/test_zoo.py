@@ -130,6 +130,22 @@ class ZooTest(unittest.TestCase):
                 self.assertEqual(done.returncode, 0, done.stdout)
                 self.assertIn("0 finding(s)", done.stdout)
 
+    def test_a_program_that_does_not_read_its_decisions_gets_the_verdict_of_its_own_end(self):
+        # the harness answers each `A` line; a child that closed its decisions descriptor, or
+        # forges `A` lines it never reads answers to, must not kill the harness's side by
+        # SIGPIPE or block it (both once gave "killed by SIG13" or a hang blamed on the program)
+        closes = "    os.close(4)\n    os.write(3, b'A\\t1\\tforged\\tp.py:1 (x)\\n')\n"
+        floods = "    for _ in range(20000):\n        os.write(3, b'A\\t1\\tforged\\tp.py:1 (x)\\n')\n"
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, body in (("closes", closes), ("floods", floods)):
+                spec = program_with_spec(tmp, name, "import asyncio, os\nasync def main():\n    await asyncio.sleep(1)\n"
+                                         f"{body}    await asyncio.sleep(1)\nasyncio.run(main())\n")
+                for mode in ([], ["--no-fork"]):  # the harness's side in a child, and in this process
+                    done = subprocess.run([BIN, "--spec", spec, "replay", f"py_{name}", "--schedule", "", "--timeout", "20s", *mode],
+                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+                    self.assertEqual(done.returncode, 0, f"{name} {mode}: {done.stdout}")
+                    self.assertIn("ended: exit 0", done.stdout)
+
     def test_units_declared_on_output_lines_protect_an_unmodified_program(self):
         with tempfile.TemporaryDirectory() as tmp:
             for name, body in (("finishes", "print('[0] Started!')\n    await asyncio.sleep(1)\n    print('[0] Successfully done!')"),
