@@ -104,7 +104,7 @@ class Session {
       if (tag == "a") return;  // the shim decided by the schedule it was given: no answer
       std::string reply = std::string(kind_word(a.kind)) + "\t" + (a.timing == FaultTiming::after ? "after" : "at") + "\t" +
                           std::to_string(a.arg) + "\t" + std::to_string(a.ordinal) + "\n";
-      write_all(reply);
+      send_decision(reply);
     } else if (tag == "E" && f.size() >= 2) {
       auto it = actions_.find(number(f[1]));
       if (it != actions_.end()) fault_took_effect(it->second);
@@ -154,7 +154,7 @@ class Session {
  private:
   /// Sends a decision without ever blocking or raising SIGPIPE: a child that does not read its
   /// decisions (gone, its end closed, or a forged `A` line) does not get the rest.
-  void write_all(const std::string& s) {
+  void send_decision(const std::string& s) {
     std::size_t done = 0;
     while (done < s.size()) {
       ssize_t n = ::send(decisions_fd_, s.data() + done, s.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
