@@ -96,10 +96,7 @@ class _Channel:
             with self._lock:
                 self._ordinal += 1
                 ordinal = self._ordinal
-                line = f"a\t{task}\t{name}\t{site}\n"
-                if line.count("\t") != 3 or line.count("\n") != 1:
-                    line = self._line(("a", task, name, site))
-                self._queued.append(line)
+                self._queued.append(self._line(("a", task, name, site)))
                 full = len(self._queued) >= _MAX_QUEUED
             if full:
                 self.flush()

@@ -52,8 +52,8 @@ def _is_open(fd):
 
 
 def _set_signal(signalnum, handler):
-    """signal.signal without converting the previous handler for a caller who drops it."""
-    _signal.signal(signal._enum_to_int(signalnum), signal._enum_to_int(handler))
+    """signal.signal, returning the previous handler unconverted (as _signal gives it)."""
+    return _signal.signal(signal._enum_to_int(signalnum), signal._enum_to_int(handler))
 
 
 _signals_set = set()  # the signals whose handler a run set (signal.signal, asyncio's included)
@@ -73,7 +73,7 @@ def _as_signal_module_gives(handler):
 
 def _recording_signal(signalnum, handler):
     _signals_set.add(int(signalnum))
-    return _as_signal_module_gives(_signal.signal(signal._enum_to_int(signalnum), signal._enum_to_int(handler)))
+    return _as_signal_module_gives(_set_signal(signalnum, handler))
 
 
 def _getsignal(signalnum):
