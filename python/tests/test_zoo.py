@@ -146,6 +146,18 @@ class ZooTest(unittest.TestCase):
                     self.assertEqual(done.returncode, 0, f"{name} {mode}: {done.stdout}")
                     self.assertIn("ended: exit 0", done.stdout)
 
+    def test_a_replay_shows_the_programs_output(self):
+        # a campaign's persistent worker drops the child's lines (its stdout is /dev/null); a
+        # forked replay keeps them as the run's output tail, one in this process prints them
+        with tempfile.TemporaryDirectory() as tmp:
+            spec = program_with_spec(tmp, "talks", "import asyncio\nasync def main():\n    print('line one', flush=True)\n"
+                                     "    await asyncio.sleep(1)\n    print('line two')\nasyncio.run(main())\n")
+            for mode in (["--trace"], ["--no-fork"]):
+                done = subprocess.run([BIN, "--spec", spec, "replay", "py_talks", "--schedule", "", *mode],
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+                self.assertEqual(done.returncode, 0, done.stdout)
+                self.assertIn("line one\nline two\n", done.stdout, mode)
+
     def test_units_declared_on_output_lines_protect_an_unmodified_program(self):
         with tempfile.TemporaryDirectory() as tmp:
             for name, body in (("finishes", "print('[0] Started!')\n    await asyncio.sleep(1)\n    print('[0] Successfully done!')"),
