@@ -145,7 +145,7 @@ class Baseline:
     def restore(self):
         """Puts the interpreter back as it was (after a reusable run)."""
         sys.modules["__main__"] = self.main
-        for name in set(sys.modules) - self.modules:
+        for name in sys.modules.keys() - self.modules:
             # NOTE: the program's own modules are imported afresh by the next run, as a new
             # interpreter would; standard modules it imported stay (importing is idempotent).
             if _is_programs(sys.modules[name]):
@@ -164,8 +164,11 @@ class Baseline:
         warnings._filters_mutated()
         root = logging.getLogger()
         root.handlers[:], level = self.root_logging[0], self.root_logging[1]
-        root.setLevel(level)
-        logging.disable(self.logging_disabled)
+        # NOTE: each clears every logger's cache of enabled levels: only when they changed
+        if root.level != level:
+            root.setLevel(level)
+        if logging.root.manager.disable != self.logging_disabled:
+            logging.disable(self.logging_disabled)
         sys.setrecursionlimit(self.recursion_limit)
         sys.settrace(None)
         sys.setprofile(None)
