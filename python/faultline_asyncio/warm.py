@@ -1,15 +1,19 @@
 """What a runner reuses from one served run to the next, where a fresh interpreter would redo
-the same work with the same result: the code compiled from a module's source, and the
-traceback module's parse of a source line for its ^^^ markers, its walk of a code object's
-positions to a frame's instruction and its text for a frame. Each is memoized on the exact input, so a program's output
-and behaviour are the same with and without it.
+the same work with the same result: a module's code, read and compiled again at each import of
+the program's own modules, and the traceback module's parse of a source line for its ^^^
+markers, its walk of a code object's positions to a frame's instruction and its text for a
+frame. The tracebacks' memos are keyed on their exact input; a module's code on its file's
+path, modification time and size, which is how Python validates its own cached bytecode. A
+program's output and behaviour are the same with and without them.
 
 NOTE: measured on seed 004's echo demo (3.11): re-importing echo_session compiled it on every
 run (~0.3 ms), and every traceback printed or logged parses each of its lines with ast.parse
-(~0.1 ms a line); together about a fifth of a run.
+(~0.1 ms a line); together about a fifth of a run. Reading the source again (or looking for
+its bytecode) cost another ~30 µs an import.
 """
 import functools
 import importlib.machinery
+import os
 import traceback
 
 _CACHED_CODES = 256  # modules' code objects kept (a program imports far fewer of its own)
@@ -17,15 +21,26 @@ _CACHED_POSITIONS = 4096  # (code, instruction) pairs kept: the frames traceback
 _CACHED_FRAMES = 4096  # frames' formatted texts kept
 
 
-def _memoized_source_to_code(source_to_code):
+def _memoized_get_code(get_code):
+    """A module's code, as the import system's loader reads it from its source file (or its
+    cached bytecode): kept for the file as it is, named by its path, modification time (ns) and
+    size, as a cached .pyc is validated (by seconds and size). A subclass of the loader (an
+    import hook that rewrites sources) loads as ever."""
     codes = {}
 
-    @functools.wraps(source_to_code)
-    def cached(self, data, path, *, _optimize=-1):
-        key = (path, bytes(data), _optimize)
+    @functools.wraps(get_code)
+    def cached(self, fullname):
+        if type(self) is not importlib.machinery.SourceFileLoader:
+            return get_code(self, fullname)
+        path = self.get_filename(fullname)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return get_code(self, fullname)  # as ever: the loader says what is wrong
+        key = (path, stat.st_mtime_ns, stat.st_size)
         code = codes.get(key)
         if code is None:
-            code = source_to_code(self, data, path, _optimize=_optimize)
+            code = get_code(self, fullname)
             if len(codes) >= _CACHED_CODES:
                 codes.clear()
             codes[key] = code
@@ -104,7 +119,7 @@ _SPANS_LINES = hasattr(traceback.FrameSummary, "_original_lines")  # 3.13+
 def install():
     """Memoizes both in this process (a runner: it serves many runs)."""
     loader = importlib.machinery.SourceFileLoader
-    loader.source_to_code = _memoized_source_to_code(loader.source_to_code)
+    loader.get_code = _memoized_get_code(loader.get_code)
     anchors = getattr(traceback, "_extract_caret_anchors_from_line_segment", None)  # 3.11+
     if anchors is not None:
         traceback._extract_caret_anchors_from_line_segment = functools.lru_cache(maxsize=1024)(anchors)

@@ -89,6 +89,34 @@ class WarmTest(unittest.TestCase):
             self.assertEqual(first[which], text)
             self.assertEqual(second[which], text)
 
+    def test_a_module_imported_again_runs_its_file_as_it_is_now(self):
+        # as a served run imports the program's own modules afresh: the code is kept only for
+        # the same file (a change of content shows in its size or modification time)
+        script = textwrap.dedent("""
+            import os, sys, tempfile
+            sys.path.insert(0, sys.argv[1])
+            from faultline_asyncio import warm
+            warm.install()
+            folder = tempfile.mkdtemp()
+            sys.path.insert(0, folder)
+            path = os.path.join(folder, "changes.py")
+            seen = []
+            for text, mtime in (("VALUE = 1\\n", 1_000_000), ("VALUE = 1\\n", 1_000_000), ("VALUE = 22\\n", 1_000_000),
+                                ("VALUE = 33\\n", 1_000_000), ("VALUE = 33\\n", 2_000_000), ("VALUE = 44\\n", 3_000_000)):
+                with open(path, "w") as f:
+                    f.write(text)
+                os.utime(path, (mtime, mtime))
+                sys.modules.pop("changes", None)
+                import changes
+                seen.append(changes.VALUE)
+            print(seen)
+        """)
+        done = subprocess.run([sys.executable, "-c", script, PYTHON_DIR], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, check=True, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+        # 33 written over 22 with the same size and time is the one change no validation sees
+        # (Python's own .pyc neither); every other one is read
+        self.assertEqual(done.stdout.strip(), "[1, 1, 22, 22, 33, 44]")
+
     def test_a_code_position_is_the_walk_it_replaces_for_every_instruction(self):
         sys.path.insert(0, PYTHON_DIR)
         from faultline_asyncio import warm
