@@ -1,9 +1,11 @@
 """Where a coroutine waits, as a person reads it: the program's own line."""
 import asyncio
 import os
+import types
 
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 _SHIM_DIR = os.path.dirname(os.path.abspath(__file__))
+_COROUTINE, _GENERATOR = types.CoroutineType, types.GeneratorType
 
 
 # NOTE: per file name, for every frame of every await point: a program has few files, so
@@ -41,14 +43,22 @@ def site_of(coro):
 
 def program_site_of(coro):
     """(site, True if the chain has a frame of the program's own; else asyncio's task)."""
-    # NOTE: at every await point: the walk inlines the file check and tries a coroutine's
-    # attributes before a generator's (zero-cost when they exist).
+    # NOTE: at every await point: the walk inlines the file check and tells coroutines and
+    # generators by their exact type; anything else (the future a chain ends at, a coroutine of
+    # another kind) is asked by attribute, as a missing one costs an exception.
     innermost, best = None, None
     while coro is not None:
-        try:
+        cls = type(coro)
+        if cls is _COROUTINE:
             frame, awaiting = coro.cr_frame, coro.cr_await
-        except AttributeError:
-            frame, awaiting = getattr(coro, "gi_frame", None), getattr(coro, "gi_yieldfrom", None)
+        elif cls is _GENERATOR:
+            frame, awaiting = coro.gi_frame, coro.gi_yieldfrom
+        else:
+            frame = getattr(coro, "cr_frame", None)
+            if frame is not None:
+                awaiting = getattr(coro, "cr_await", None)
+            else:
+                frame, awaiting = getattr(coro, "gi_frame", None), getattr(coro, "gi_yieldfrom", None)
         if frame is None:
             break
         innermost = frame
