@@ -16,6 +16,8 @@ import importlib.machinery
 import os
 import traceback
 
+from faultline_asyncio import traceback_memo
+
 _CACHED_CODES = 256  # modules' code objects kept (a program imports far fewer of its own)
 _CACHED_POSITIONS = 4096  # (code, instruction) pairs kept: the frames tracebacks of a program show
 _CACHED_FRAMES = 4096  # frames' formatted texts kept
@@ -117,7 +119,8 @@ _SPANS_LINES = hasattr(traceback.FrameSummary, "_original_lines")  # 3.13+
 
 
 def install():
-    """Memoizes both in this process (a runner: it serves many runs)."""
+    """Memoizes them in this process (a runner: it serves many runs), and whole printed
+    tracebacks (traceback_memo.py)."""
     loader = importlib.machinery.SourceFileLoader
     loader.get_code = _memoized_get_code(loader.get_code)
     anchors = getattr(traceback, "_extract_caret_anchors_from_line_segment", None)  # 3.11+
@@ -132,3 +135,5 @@ def install():
     carets = getattr(traceback.StackSummary, "_should_show_carets", None)  # 3.13+
     if carets is not None:
         traceback.StackSummary._should_show_carets = _memoized_should_show_carets(carets)
+    if hasattr(traceback, "_safe_string") and hasattr(traceback, "_parse_value_tb"):  # 3.11+
+        traceback.print_exception = traceback_memo.memoized_print_exception(traceback.print_exception)

@@ -4,31 +4,16 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import textwrap
 import unittest
 
-PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from traceback_scripts import PYTHON_DIR, run_script
 
 # Tracebacks formatted before warm.install() and twice after it (the second time from the
 # memos): through several frames, some with ^^^ markers; an instruction spanning two lines; a
 # module whose file changes between two tracebacks (same positions, another line: the text shown
 # must follow the file, as linecache does); locals captured; colours (3.13+).
-SCRIPT = textwrap.dedent("""
-    import os, re, sys, tempfile, traceback
-    sys.path.insert(0, sys.argv[1])
-    folder = tempfile.mkdtemp()
-    sys.path.insert(0, folder)
-    changing_path = os.path.join(folder, "changing.py")
-
-    def write_changing(number, mtime):
-        with open(changing_path, "w") as f:
-            f.write(f"def boom():\\n    return {number} / 0\\n")
-        os.utime(changing_path, (mtime, mtime))
-
-    write_changing(1, 1_000_000)
-    import changing
-
+SCRIPT = """
     def leaf(values, key):
         return values[key] / (len(values) - len(values))
 
@@ -66,19 +51,12 @@ SCRIPT = textwrap.dedent("""
     warm.install()
     first, second = formatted(), formatted()
     print(repr((before, first, second)))
-""")
+"""
 
 
 class WarmTest(unittest.TestCase):
     def test_tracebacks_are_the_same_with_the_memos(self):
-        # NOTE: from a file, not -c: a traceback shows source lines (and markers) only from files
-        with tempfile.TemporaryDirectory() as folder:
-            script = os.path.join(folder, "script.py")
-            with open(script, "w") as f:
-                f.write(SCRIPT)
-            done = subprocess.run([sys.executable, script, PYTHON_DIR], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, check=True)
-        before, first, second = eval(done.stdout)  # noqa: S307 (our own repr)
+        before, first, second = run_script(SCRIPT)
         plain = [re.sub(r"\x1b\[[0-9;]*m", "", text) for text in before]  # 3.13's colours
         self.assertGreaterEqual(plain[0].count("middle"), 4)  # 5 frames, 3 alike shown once repeated
         self.assertIn('return (values["a"]', plain[1])
