@@ -10,7 +10,8 @@ are a function of:
 - each traceback entry: the code, the instruction and the line number;
 - the source of each file shown, as linecache holds it (a file that changed is read again,
   exactly as print_exception does, and gives other lines);
-- the limit given and sys.tracebacklimit.
+- the limit given and sys.tracebacklimit;
+- the traceback module's classes and formatting methods, as they are at the time.
 What depends on more than that is printed as ever: notes, exception groups, syntax errors,
 errors whose text may suggest a name from the frames (NameError, AttributeError,
 ImportError, 3.12+), a chain that meets an exception twice, options this memo does not know
@@ -53,6 +54,14 @@ def _chain_key(exc, tb, files, seen):
             None if context is None else _chain_key(context, context.__traceback__, files, seen))
 
 
+def _formatters():
+    """What formats a traceback, as the traceback module holds it now (a program may replace a
+    class or a method of it)."""
+    summary = traceback.StackSummary
+    return (traceback.TracebackException, traceback.TracebackException.format, summary, summary.format,
+            summary.format_frame_summary, traceback.FrameSummary)
+
+
 def _sources(files):
     """The source lines linecache holds for each file (read from disk and checked, as
     print_exception checks them); None if one is not held that way."""
@@ -86,7 +95,7 @@ def memoized_print_exception(print_exception):
             return print_exception(value, None, None, limit=limit, file=file, chain=chain)
         files = {}
         try:
-            key = (limit, getattr(sys, "tracebacklimit", None), chain, _chain_key(value, tb, files, set()))
+            key = (limit, getattr(sys, "tracebacklimit", None), chain, _formatters(), _chain_key(value, tb, files, set()))
             memo = kept.get(key)
         except (_AsEver, TypeError):  # TypeError: a key that cannot be hashed (a limit of another type)
             return print_exception(value, value, tb, limit=limit, file=file, chain=chain)

@@ -132,13 +132,20 @@ SCRIPT = """
     exc = caught(lambda: deep(2))
     printed(exc)
     printed(exc)
-    print(repr((before, first, second, len(built))))
+    built_for_two = len(built)
+    # a program that replaces a formatting method meanwhile gets its own text
+    class Marked(traceback.TracebackException):
+        def format(self, **kwargs):
+            yield "marked\\n"
+    traceback.TracebackException = Marked
+    replaced = printed(exc)
+    print(repr((before, first, second, built_for_two, replaced)))
 """
 
 
 class TracebackMemoTest(unittest.TestCase):
     def test_every_shape_prints_as_print_exception_prints_it(self):
-        before, first, second, built = run_script(SCRIPT)
+        before, first, second, built, replaced = run_script(SCRIPT)
         self.assertIn("[Previous line repeated", before[0])
         self.assertIn("The above exception was the direct cause", before[7])
         self.assertIn("During handling of the above exception", before[14])
@@ -149,6 +156,7 @@ class TracebackMemoTest(unittest.TestCase):
             self.assertEqual(second[which], text, f"shape {which}, from the memo")
         if sys.version_info >= (3, 11):
             self.assertEqual(built, 1, "the second print of a plain traceback was not taken from the memo")
+        self.assertEqual(replaced, "marked\n")
 
 
 if __name__ == "__main__":
