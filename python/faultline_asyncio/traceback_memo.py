@@ -5,13 +5,14 @@ traceback.print_exception builds a TracebackException (a summary of every frame,
 line and the positions of its ^^^ markers) and formats it: ~0.2-0.4 ms for the tracebacks
 asyncio logs when a fault ends a handler, which a campaign prints again and again. The lines
 are a function of:
-- each exception of the chain: its type (and the type's module and name), its text, whether it
-  suppresses its context, its cause or context;
+- each exception of the chain: its type's module and name, its text, whether it suppresses its
+  context, its cause or context;
 - each traceback entry: the code, the instruction and the line number;
 - the source of each file shown, as linecache holds it (a file that changed is read again,
   exactly as print_exception does, and gives other lines);
 - the limit given and sys.tracebacklimit;
-- the traceback module's classes and formatting methods, as they are at the time.
+- the traceback module's classes and formatting methods: a program that replaces one gets
+  print_exception as ever.
 What depends on more than that is printed as ever: notes, exception groups, syntax errors,
 errors whose text may suggest a name from the frames (NameError, AttributeError,
 ImportError, 3.12+), a chain that meets an exception twice, options this memo does not know
@@ -47,8 +48,11 @@ def _chain_key(exc, tb, files, seen):
     cause = exc.__cause__ if (exc and exc.__cause__ is not None) else None
     need_context = cause is None and not exc.__suppress_context__
     context = exc.__context__ if (exc and exc.__context__ is not None and need_context) else None
+    # NOTE: the type by its module and name, the text it prints: the key holds nothing of the
+    # program's run (a class of a module imported afresh each run would keep that run's
+    # objects alive, their finalizers delayed into a later run).
     kind = type(exc)
-    return (kind, kind.__module__, kind.__qualname__, traceback._safe_string(exc, "exception"), tuple(entries),
+    return (kind.__module__, kind.__qualname__, traceback._safe_string(exc, "exception"), tuple(entries),
             exc.__suppress_context__,
             None if cause is None else _chain_key(cause, cause.__traceback__, files, seen),
             None if context is None else _chain_key(context, context.__traceback__, files, seen))
@@ -86,6 +90,7 @@ def _same_sources(sources):
 def memoized_print_exception(print_exception):
     """print_exception (3.11+), printing the lines kept for the same traceback when it can."""
     kept = {}  # key: (sources, lines)
+    formatters = _formatters()  # as installed: a program that replaces one prints as ever
 
     def cached(exc, /, value=traceback._sentinel, tb=traceback._sentinel, limit=None, file=None, chain=True, **kwargs):
         if kwargs:
@@ -95,7 +100,9 @@ def memoized_print_exception(print_exception):
             return print_exception(value, None, None, limit=limit, file=file, chain=chain)
         files = {}
         try:
-            key = (limit, getattr(sys, "tracebacklimit", None), chain, _formatters(), _chain_key(value, tb, files, set()))
+            if _formatters() != formatters:
+                raise _AsEver  # the program replaced a part of the traceback module
+            key = (limit, getattr(sys, "tracebacklimit", None), chain, _chain_key(value, tb, files, set()))
             memo = kept.get(key)
         except (_AsEver, TypeError):  # TypeError: a key that cannot be hashed (a limit of another type)
             return print_exception(value, value, tb, limit=limit, file=file, chain=chain)

@@ -122,30 +122,50 @@ SCRIPT = """
     warm.install()
     first, second = shapes(), shapes()
 
-    # a plain traceback printed twice: the second time from the memo, no TracebackException built
+    # a plain traceback printed twice: the second time from the memo, no frame summarized
     built = []
-    class Counting(traceback.TracebackException):
-        def __init__(self, *args, **kwargs):
-            built.append(1)
-            super().__init__(*args, **kwargs)
-    traceback.TracebackException = Counting
+    summarize = getattr(traceback.StackSummary, "_extract_from_extended_frame_gen", None)  # 3.11+
+    def counting(*args, **kwargs):
+        built.append(1)
+        return summarize(*args, **kwargs)
+    if summarize is not None:
+        traceback.StackSummary._extract_from_extended_frame_gen = counting
     exc = caught(lambda: deep(2))
     printed(exc)
     printed(exc)
     built_for_two = len(built)
+    if summarize is not None:
+        traceback.StackSummary._extract_from_extended_frame_gen = summarize
+
+    # nothing of a printed exception is kept alive: its class (a program's, re-created each
+    # run) and what it refers to are freed with it
+    import gc, weakref
+    namespace = {}
+    exec("class ProgramError(Exception):\\n    pass\\n", namespace)
+    error_class = weakref.ref(namespace["ProgramError"])
+    def raise_it():
+        raise namespace["ProgramError"]("of the program")
+    printed(caught(raise_it))
+    printed(caught(raise_it))
+    namespace.clear()
+    gc.collect()
+    class_freed = error_class() is None
+
     # a program that replaces a formatting method meanwhile gets its own text
-    class Marked(traceback.TracebackException):
+    original = traceback.TracebackException
+    class Marked(original):
         def format(self, **kwargs):
             yield "marked\\n"
     traceback.TracebackException = Marked
     replaced = printed(exc)
-    print(repr((before, first, second, built_for_two, replaced)))
+    traceback.TracebackException = original
+    print(repr((before, first, second, built_for_two, class_freed, replaced)))
 """
 
 
 class TracebackMemoTest(unittest.TestCase):
     def test_every_shape_prints_as_print_exception_prints_it(self):
-        before, first, second, built, replaced = run_script(SCRIPT)
+        before, first, second, built, class_freed, replaced = run_script(SCRIPT)
         self.assertIn("[Previous line repeated", before[0])
         self.assertIn("The above exception was the direct cause", before[7])
         self.assertIn("During handling of the above exception", before[14])
@@ -156,6 +176,7 @@ class TracebackMemoTest(unittest.TestCase):
             self.assertEqual(second[which], text, f"shape {which}, from the memo")
         if sys.version_info >= (3, 11):
             self.assertEqual(built, 1, "the second print of a plain traceback was not taken from the memo")
+        self.assertTrue(class_freed, "the memo keeps a printed exception's class alive")
         self.assertEqual(replaced, "marked\n")
 
 
