@@ -26,8 +26,9 @@ class _Channel:
         if self.active:
             self.flush()
             self.active = False
-            decisions, self._in = self._in, None
-            for close in (lambda: os.close(self._events_fd), decisions.close if decisions else lambda: os.close(self._decisions_fd)):
+            decisions, self._in = self._in, None  # the file, if the shim asked; else the bare fd
+            close_decisions = decisions.close if decisions else lambda: os.close(self._decisions_fd)
+            for close in (lambda: os.close(self._events_fd), close_decisions):
                 try:
                     close()
                 except OSError:

@@ -68,23 +68,21 @@ def _formatters():
 
 def _sources(files):
     """The source lines linecache holds for each file (read from disk and checked, as
-    print_exception checks them); None if one is not held that way."""
+    print_exception checks them), as a tuple of lists; None if one is not held that way."""
     sources = []
     for path in files:
         linecache.checkcache(path)
         entry = linecache.cache.get(path)
         if entry is None or len(entry) != 4 or entry[1] is None:
             return None
-        sources.append((path, entry[2]))
-    return sources
+        sources.append(entry[2])
+    return tuple(sources)
 
 
-def _same_sources(sources):
-    for path, lines in sources:
-        entry = linecache.cache.get(path)
-        if entry is None or entry[2] is not lines:
-            return False
-    return True
+def _same(sources, kept_sources):
+    """True if linecache holds the very lists the kept lines were formatted from (a file read
+    again gives new ones)."""
+    return sources is not None and all(now is then for now, then in zip(sources, kept_sources))
 
 
 def memoized_print_exception(print_exception):
@@ -106,11 +104,9 @@ def memoized_print_exception(print_exception):
             memo = kept.get(key)
         except (_AsEver, TypeError):  # TypeError: a key that cannot be hashed (a limit of another type)
             return print_exception(value, value, tb, limit=limit, file=file, chain=chain)
-        if memo is not None:
-            sources, lines = memo
-            if not (_sources(files) is not None and _same_sources(sources)):
-                memo = None
-        if memo is None:
+        if memo is not None and _same(_sources(files), memo[0]):
+            lines = memo[1]
+        else:
             lines = list(traceback.TracebackException(type(value), value, tb, limit=limit, compact=True).format(chain=chain))
             sources = _sources(files)
             if sources is not None:
