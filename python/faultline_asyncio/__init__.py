@@ -22,7 +22,7 @@ import os
 import asyncio.runners
 import asyncio.tasks
 
-from faultline_asyncio import threads
+from faultline_asyncio import threads, wait_for
 from faultline_asyncio.loop import FaultlineLoop, FaultlinePolicy
 from faultline_asyncio.protocol import channel, process_ending
 from faultline_asyncio.task import FaultlineTask, InjectedError
@@ -123,4 +123,5 @@ def install():
     else:
         asyncio.runners.run = asyncio.run = _main_marked(asyncio.runners.run)
     threads.install()
+    wait_for.install()
     os._exit = _flushed_first(os._exit)

@@ -23,10 +23,12 @@ class FaultlineTask(asyncio.tasks._PyTask):
     def __init__(self, coro, *, loop=None, **kwargs):
         self._fl_id = next(_task_ids)
         self._fl_after = None
+        self._fl_cancels_armed = 0  # cancel() requests standing when an `after` fault was armed
         self._fl_cancel_ordinal = 0  # an `at` cancel requested, reported when it is raised
         self._fl_cancel_requested = False
         self._fl_reported_pending = False  # already reported as left pending at the loop's close
         self._fl_cancels = 0  # cancel() requests not withdrawn by uncancel(), as cancelling() counts
+        self._fl_cancel_faults = []  # ordinals of the cancel faults that took effect in this task
         super().__init__(coro, loop=loop, **kwargs)
         # NOTE: started by one of the program's tasks once the program's shutdown began
         # (asyncio.run's main ended): nobody will cancel or await it. Tasks asyncio starts
@@ -53,6 +55,7 @@ class FaultlineTask(asyncio.tasks._PyTask):
     def _Task__step(self, exc=None):
         if self._fl_cancel_ordinal and (self._must_cancel or isinstance(exc, asyncio.CancelledError)):
             channel.send("E", self._fl_cancel_ordinal)  # the cancellation is raised in the task now
+            self._fl_cancel_faults.append(self._fl_cancel_ordinal)
             self._fl_cancel_ordinal = 0
         if self._fl_after is not None:  # an `after` fault: the awaited operation completed
             fault, self._fl_after = self._fl_after, None
@@ -89,6 +92,7 @@ class FaultlineTask(asyncio.tasks._PyTask):
         elif kind != "none":
             if timing == "after":
                 self._fl_after = (kind, arg, ordinal)
+                self._fl_cancels_armed = self._fl_cancels
             else:
                 self._fl_while_pending((kind, arg, ordinal))
 
@@ -141,11 +145,19 @@ class FaultlineTask(asyncio.tasks._PyTask):
         if kind in ("throw", "exit") and (isinstance(exc, BaseException) and not isinstance(exc, Exception) or self._must_cancel):
             channel.send("S", ordinal)  # the resumption already raises a cancellation or an exit: it wins
             return exc
+        if kind == "cancel" and (self._must_cancel or isinstance(exc, asyncio.CancelledError)
+                                 and self._fl_cancels > self._fl_cancels_armed):
+            # NOTE: this task was cancelled while it waited here (a timeout of wait_for's, its
+            # owner), and that cancellation resumes it: one from outside now adds nothing to it.
+            # A cancelled future it awaited is not its own cancellation: the fault goes on.
+            channel.send("S", ordinal)
+            return exc
         if kind == "signal":
             self._fl_signal(arg, ordinal)
             return exc
         channel.send("E", ordinal)
         if kind == "cancel":
+            self._fl_cancel_faults.append(ordinal)
             self.cancel()
             return exc
         if kind == "exit":

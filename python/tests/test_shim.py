@@ -74,6 +74,73 @@ class ShimTest(unittest.TestCase):
         self.assertEqual(status, 3)
         self.assertIn(["S", "2"], events)
 
+    def test_a_cancellation_wait_for_loses_is_asyncios_not_the_programs(self):
+        # Before 3.12, wait_for returns the work's result when its caller is cancelled as the
+        # work completes (CPython gh-86296): the fault never took effect, nothing was swallowed
+        # by the program. From 3.12 (wait_for is asyncio.timeout) the cancellation propagates.
+        path = program("""
+            import asyncio
+            async def work():
+                await asyncio.sleep(1)
+                return 5
+            async def main():
+                print("result", await asyncio.wait_for(work(), timeout=10))
+            asyncio.run(main())
+        """)
+        status, events, output = fake_harness.run(path, {1: ("cancel", "after", 0)})
+        self.assertFalse(any(e[0] == "W" for e in events), events)
+        if sys.version_info < (3, 12):
+            self.assertEqual(status, 0, output)
+            self.assertIn(["S", "1"], events)
+        else:
+            self.assertEqual(status, 1, output)
+            self.assertNotIn(["S", "1"], events)
+
+    def test_a_cancel_after_the_tasks_own_cancellation_resumed_it_adds_nothing(self):
+        # wait_for's timeout cancels the work; a fault's cancel as that cancellation resumes
+        # the work changes nothing (the timeout still reads as a timeout).
+        path = program("""
+            import asyncio
+            async def work():
+                await asyncio.sleep(1)
+                return 5
+            async def main():
+                try:
+                    print("result", await asyncio.wait_for(work(), timeout=0.5))
+                except asyncio.TimeoutError:
+                    print("timed out")
+            asyncio.run(main())
+        """)
+        _, events, _ = fake_harness.run(path)
+        work = next(e for e in events if fake_harness.is_await(e) and e[3].endswith("(work)"))
+        ordinal = 1 + [e for e in events if fake_harness.is_await(e)].index(work)
+        status, events, output = fake_harness.run(path, {ordinal: ("cancel", "after", 0)})
+        self.assertEqual(status, 0, output)
+        self.assertIn("timed out", output)
+        self.assertIn(["S", str(ordinal)], events)
+
+    def test_a_cancel_as_an_awaited_task_ends_cancelled_still_cancels(self):
+        # Seed 001's second trap: `t.cancel(); await t` with `except CancelledError: pass`. The
+        # cancelled task it awaits is not the awaiting task's own cancellation: a fault's
+        # cancel at that resumption is swallowed by the program, and reported so.
+        path = program("""
+            import asyncio
+            async def child():
+                await asyncio.sleep(5)
+            async def main():
+                t = asyncio.create_task(child())
+                await asyncio.sleep(1)
+                t.cancel()
+                try:
+                    await t
+                except asyncio.CancelledError:
+                    pass
+            asyncio.run(main())
+        """)
+        status, events, _ = fake_harness.run(path, {3: ("cancel", "after", 0)})
+        self.assertIn(["E", "3"], events)
+        self.assertIn(["W", "1", "Task-1"], events)
+
     def test_an_exit_while_the_loop_stops_after_main_is_asyncios_race_not_a_fault(self):
         # main ends in the same loop iteration as a worker's resumption: a SystemExit raised
         # there would meet asyncio.run's pending stop ("Event loop stopped before Future
