@@ -2,6 +2,7 @@
 FaultlineTasks, its clock is virtual, and it knows the moments the oracles need: asyncio.run's
 main ending (shutdown begins), tasks left pending at its close, work posted once it is closed."""
 import asyncio
+import itertools
 import os
 import selectors
 import sys
@@ -69,6 +70,14 @@ def _describe(callback):
     return getattr(callback, "__qualname__", None) or repr(callback)
 
 
+class _Future(asyncio.Future):
+    """A loop's future, hashed by its creation ordinal on its loop: asyncio.wait's sets of
+    futures iterate in the same order on every run (see FaultlineTask.__hash__)."""
+
+    def __hash__(self):
+        return self._fl_n
+
+
 class FaultlineLoop(asyncio.SelectorEventLoop):
     """An event loop whose tasks are FaultlineTasks and whose clock is virtual."""
 
@@ -82,7 +91,13 @@ class FaultlineLoop(asyncio.SelectorEventLoop):
         self._fl_executor_shutdowns = 0  # default-executor shutdowns under way
         self._fl_thread = None           # the thread that last ran the loop
         self._fl_signal_faults = {}      # signal number: ordinals of faults its handler has not seen yet
+        self._fl_futures = itertools.count(1)  # ordinals of the futures it creates
         super().__init__(selector=_VirtualSelector(self))
+
+    def create_future(self):
+        future = _Future(loop=self)
+        future._fl_n = next(self._fl_futures)
+        return future
 
     def create_task(self, coro, **options):
         # NOTE: not a task factory: get_task_factory() stays the program's, and 3.13.0 renames

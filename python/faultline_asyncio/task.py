@@ -38,6 +38,13 @@ class FaultlineTask(asyncio.tasks._PyTask):
             and is_program_coroutine(getattr(creator, "_coro", None))
         channel.queue("T", self._fl_id, self.get_name())
 
+    # NOTE: a task's hash is its creation ordinal, not its address. asyncio keeps tasks in sets
+    # (all_tasks, a TaskGroup's, asyncio.wait's) and acts in their order: asyncio.run's cleanup
+    # and a failing TaskGroup cancel them in it. By address, that order would differ from run
+    # to run (and between a served run and its replay in a fresh interpreter).
+    def __hash__(self):
+        return self._fl_id
+
     def cancel(self, msg=None):
         self._fl_cancel_requested = True
         if not self.done():

@@ -64,6 +64,39 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(runs[0][1], runs[2][1])  # the same events
         self.assertEqual(len({pid_of(output) for _, _, output in runs}), 1, "runs were not served by one process")
 
+    def test_a_set_of_futures_iterates_in_the_same_order_whatever_the_runs_before(self):
+        # asyncio.wait gives sets; by address, a served run's order would depend on the heap the
+        # runs before it left (and differ from its replay in a fresh interpreter). A loop's
+        # futures are hashed by their creation ordinal instead.
+        waited = program("""
+            import asyncio
+            async def main():
+                loop = asyncio.get_running_loop()
+                futures = [loop.create_future() for _ in range(12)]
+                for n, f in enumerate(futures):
+                    loop.call_later(1, f.set_result, n)
+                done, _ = await asyncio.wait(futures)
+                print([f.result() for f in done])
+            asyncio.run(main())
+        """)
+        churn = program("""
+            import asyncio
+            async def main():
+                loop = asyncio.get_running_loop()
+                kept = [loop.create_future() for _ in range(300)]
+                del kept[::3]
+                del kept[::2]
+                await asyncio.sleep(0)
+            asyncio.run(main())
+        """)
+        outputs = []
+        for path in (waited, churn, waited, churn, waited):
+            status, _, output = self.server.run(path)
+            self.assertEqual(status, 0, output)
+            if path == waited:
+                outputs.append(output.strip())
+        self.assertEqual(len(set(outputs)), 1, outputs)
+
     def test_a_fatal_signal_ends_the_run_where_it_lands(self):
         path = program("""
             import asyncio, atexit, os, sys

@@ -74,6 +74,31 @@ class ShimTest(unittest.TestCase):
         self.assertEqual(status, 3)
         self.assertIn(["S", "2"], events)
 
+    def test_asyncio_runs_cleanup_cancels_in_the_same_order_on_every_run(self):
+        # asyncio.run's cleanup cancels the tasks left in the order of all_tasks()'s set: by
+        # address, that order (and so the await points') would change from one interpreter to
+        # the next. Tasks are hashed by their creation ordinal instead.
+        path = program("""
+            import asyncio
+            order = []
+            async def child(n):
+                try:
+                    await asyncio.sleep(10)
+                except asyncio.CancelledError:
+                    order.append(n)
+                    raise
+            async def main():
+                for n in range(12):
+                    asyncio.create_task(child(n))
+                await asyncio.sleep(1)
+            try:
+                asyncio.run(main())
+            finally:
+                print(order)
+        """)
+        outputs = {fake_harness.run(path)[2].strip() for _ in range(4)}
+        self.assertEqual(len(outputs), 1, outputs)
+
     def test_a_cancellation_wait_for_loses_is_asyncios_not_the_programs(self):
         # Before 3.12, wait_for returns the work's result when its caller is cancelled as the
         # work completes (CPython gh-86296): the fault never took effect, nothing was swallowed
