@@ -73,6 +73,18 @@ def program_site_of(coro):
     return ("?" if frame is None else frame_text(frame)), best is not None
 
 
+def innermost_frame(coro):
+    """The frame the await chain of `coro` is suspended in (None if it has none)."""
+    frame = None
+    while coro is not None:
+        inner = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if inner is None:
+            break
+        frame = inner
+        coro = getattr(coro, "cr_await", None) if type(coro) is not _GENERATOR else coro.gi_yieldfrom
+    return frame
+
+
 def caller_site(frame):
     """The innermost frame of a thread's stack in the program's own code."""
     first = frame

@@ -1,13 +1,14 @@
 """FaultlineTask: asyncio's pure-Python Task, reporting its life and each await point, and
 acting on the harness's decisions there."""
 import asyncio
+import asyncio.locks
 import asyncio.tasks
 import itertools
 import os
 
 from faultline_asyncio import protocol
 from faultline_asyncio.protocol import RunKilled, channel, process_ending
-from faultline_asyncio.site import is_program_coroutine, program_site_of, site_of
+from faultline_asyncio.site import innermost_frame, is_program_coroutine, program_site_of, site_of
 
 
 class InjectedError(Exception):
@@ -15,6 +16,7 @@ class InjectedError(Exception):
 
 
 _task_ids = itertools.count(1)
+_LOCKS_FILE = asyncio.locks.__file__
 
 
 class FaultlineTask(asyncio.tasks._PyTask):
@@ -117,14 +119,25 @@ class FaultlineTask(asyncio.tasks._PyTask):
         waiter = self._fut_waiter
         return self._must_cancel or self._fl_cancels > 0 or (waiter is not None and waiter.cancelled())
 
+    def _fl_waits_in_a_lock(self):
+        """True if the task waits inside one of asyncio's locks (Lock, Semaphore, Condition,
+        Event, Barrier).
+
+        NOTE: their waits are built for one exception, CancelledError: another one raised there
+        breaks them (the lock or the permit handed to the waiter is lost, and the next waiter
+        waits for ever), which no program can make happen, as acquiring or waiting cannot fail.
+        A `throw` there does not take effect; a cancel, an exit or a signal does."""
+        frame = innermost_frame(self._coro)
+        return frame is not None and frame.f_code.co_filename == _LOCKS_FILE
+
     def _fl_while_pending(self, fault):
         """An `at` fault, while the awaited operation is still pending."""
         kind, arg, ordinal = fault
         if kind != "cancel" and self._fl_outcome_under_way(kind):
             channel.send("S", ordinal)
             return
-        if kind in ("throw", "exit") and self._fl_cancel_under_way():
-            channel.send("S", ordinal)  # a cancellation already under way wins
+        if kind in ("throw", "exit") and self._fl_cancel_under_way() or kind == "throw" and self._fl_waits_in_a_lock():
+            channel.send("S", ordinal)  # a cancellation already under way wins; a lock's wait cannot fail
             return
         if kind == "cancel":
             if self.cancel():
@@ -151,6 +164,9 @@ class FaultlineTask(asyncio.tasks._PyTask):
             return exc
         if kind in ("throw", "exit") and (isinstance(exc, BaseException) and not isinstance(exc, Exception) or self._must_cancel):
             channel.send("S", ordinal)  # the resumption already raises a cancellation or an exit: it wins
+            return exc
+        if kind == "throw" and self._fl_waits_in_a_lock():
+            channel.send("S", ordinal)  # the lock's wait cannot fail
             return exc
         if kind == "cancel" and (self._must_cancel or isinstance(exc, asyncio.CancelledError)
                                  and self._fl_cancels > self._fl_cancels_armed):

@@ -99,6 +99,34 @@ class ShimTest(unittest.TestCase):
         outputs = {fake_harness.run(path)[2].strip() for _ in range(4)}
         self.assertEqual(len(outputs), 1, outputs)
 
+    def test_a_throw_inside_one_of_asyncios_locks_does_not_take_effect(self):
+        # A semaphore's wait handles CancelledError only: an error raised as the permit is
+        # handed over would lose the permit and hang the next waiter, which no program can
+        # make happen. The throw does not take effect there; a cancel does, and the lock holds.
+        path = program("""
+            import asyncio
+            async def worker(sem):
+                async with sem:
+                    await asyncio.sleep(1)
+            async def main():
+                sem = asyncio.Semaphore(1)
+                await asyncio.gather(*(worker(sem) for _ in range(3)), return_exceptions=True)
+                print("done")
+            asyncio.run(main())
+        """)
+        _, events, _ = fake_harness.run(path)
+        awaits = [e for e in events if fake_harness.is_await(e)]
+        waits = [n for n, e in enumerate(awaits, 1) if e[3].endswith(":4 (worker)")]  # async with sem
+        self.assertEqual(len(waits), 2, awaits)
+        for ordinal in waits:
+            for timing in ("at", "after"):
+                status, events, output = fake_harness.run(path, {ordinal: ("throw", timing, 0)})
+                self.assertEqual((status, output.strip()), (0, "done"), (ordinal, timing, events))
+                self.assertIn(["S", str(ordinal)], events)
+            status, events, output = fake_harness.run(path, {ordinal: ("cancel", "after", 0)})
+            self.assertEqual((status, output.strip()), (0, "done"), (ordinal, events))
+            self.assertIn(["E", str(ordinal)], events)
+
     def test_a_cancellation_wait_for_loses_is_asyncios_not_the_programs(self):
         # Before 3.12, wait_for returns the work's result when its caller is cancelled as the
         # work completes (CPython gh-86296): the fault never took effect, nothing was swallowed
