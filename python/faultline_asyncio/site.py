@@ -43,6 +43,18 @@ def site_of(coro):
 
 def program_site_of(coro):
     """(site, True if the chain has a frame of the program's own; else asyncio's task)."""
+    innermost, best = _walk(coro)
+    frame = best or innermost
+    return ("?" if frame is None else frame_text(frame)), best is not None
+
+
+def innermost_frame(coro):
+    """The frame the await chain of `coro` is suspended in (None if it has none)."""
+    return _walk(coro)[0]
+
+
+def _walk(coro):
+    """(the innermost frame of the await chain, its innermost frame of the program's own)."""
     # NOTE: at every await point: the walk inlines the file check and tells coroutines and
     # generators by their exact type; anything else (the future a chain ends at, a coroutine of
     # another kind) is asked by attribute, as a missing one costs an exception.
@@ -69,20 +81,7 @@ def program_site_of(coro):
         if known:
             best = frame
         coro = awaiting
-    frame = best or innermost
-    return ("?" if frame is None else frame_text(frame)), best is not None
-
-
-def innermost_frame(coro):
-    """The frame the await chain of `coro` is suspended in (None if it has none)."""
-    frame = None
-    while coro is not None:
-        inner = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-        if inner is None:
-            break
-        frame = inner
-        coro = getattr(coro, "cr_await", None) if type(coro) is not _GENERATOR else coro.gi_yieldfrom
-    return frame
+    return innermost, best
 
 
 def caller_site(frame):

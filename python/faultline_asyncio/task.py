@@ -162,11 +162,10 @@ class FaultlineTask(asyncio.tasks._PyTask):
         if kind != "cancel" and self._fl_outcome_under_way(kind):
             channel.send("S", ordinal)
             return exc
-        if kind in ("throw", "exit") and (isinstance(exc, BaseException) and not isinstance(exc, Exception) or self._must_cancel):
-            channel.send("S", ordinal)  # the resumption already raises a cancellation or an exit: it wins
-            return exc
-        if kind == "throw" and self._fl_waits_in_a_lock():
-            channel.send("S", ordinal)  # the lock's wait cannot fail
+        if kind in ("throw", "exit") and (isinstance(exc, BaseException) and not isinstance(exc, Exception) or self._must_cancel) \
+                or kind == "throw" and self._fl_waits_in_a_lock():
+            # the resumption already raises a cancellation or an exit: it wins; a lock's wait cannot fail
+            channel.send("S", ordinal)
             return exc
         if kind == "cancel" and (self._must_cancel or isinstance(exc, asyncio.CancelledError)
                                  and self._fl_cancels > self._fl_cancels_armed):
